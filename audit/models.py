@@ -1,0 +1,88 @@
+"""The audit record: one row per decision or consent event, frozen once written.
+
+The table is append-only: the sequence number is the primary key (a second write at the same
+position fails), and triggers created by the migrations refuse UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import JSON, BigInteger, Column, String
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(BaseModel):
+    """What the caller appends. The store adds `seq`, `prev_hash` and `hash`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: str = Field(description="Dotted code: record.read, record.create, consent.given…")
+    occurred_at: str = Field(description="RFC 3339 UTC time with microseconds.")
+    subject_id: str = Field(description="Employee or service id; a resident's pseudonym.")
+    subject_roles: list[str] = Field(default_factory=list)
+    organisation: str = ""
+    subject_teams: list[str] = Field(default_factory=list)
+    municipality: str = ""
+    resident: str | None = Field(default=None, description="Resident pseudonym (keyed HMAC).")
+    record_id: str | None = None
+    category: str | None = None
+    resource_team: str | None = None
+    action: str = ""
+    processing_activity: str = ""
+    purpose: str = ""
+    allowed: bool = False
+    reason_codes: list[str] = Field(default_factory=list)
+    basis_type: str | None = None
+    basis_ref: str | None = None
+    consent_id: str | None = None
+    redacted: list[str] = Field(default_factory=list)
+    policy_revision: str = ""
+    request_id: str = ""
+    trace_id: str = ""
+    span_id: str = ""
+    details: dict[str, str] = Field(default_factory=dict)
+    policy_input: dict[str, Any] | None = Field(
+        default=None,
+        description="The pseudonymised policy input, kept for replay; covered by the chain "
+        "through `policy_input_sha256`.",
+    )
+
+
+class AuditRecord(SQLModel, table=True):
+    __tablename__ = "audit_records"
+
+    seq: int = SQLField(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    event_type: str = SQLField(sa_column=Column(String(64), nullable=False))
+    occurred_at: str = SQLField(sa_column=Column(String(40), nullable=False))
+    subject_id: str = SQLField(sa_column=Column(String(200), nullable=False))
+    subject_roles: list[str] = SQLField(sa_column=Column(JSON, nullable=False))
+    organisation: str = SQLField(sa_column=Column(String(200), nullable=False))
+    subject_teams: list[str] = SQLField(sa_column=Column(JSON, nullable=False))
+    municipality: str = SQLField(sa_column=Column(String(100), nullable=False))
+    resident: str | None = SQLField(default=None, sa_column=Column(String(80), index=True))
+    record_id: str | None = SQLField(default=None, sa_column=Column(String(80)))
+    category: str | None = SQLField(default=None, sa_column=Column(String(80)))
+    resource_team: str | None = SQLField(default=None, sa_column=Column(String(80)))
+    action: str = SQLField(sa_column=Column(String(40), nullable=False))
+    processing_activity: str = SQLField(sa_column=Column(String(80), nullable=False))
+    purpose: str = SQLField(sa_column=Column(String(80), nullable=False))
+    allowed: bool = SQLField(nullable=False)
+    reason_codes: list[str] = SQLField(sa_column=Column(JSON, nullable=False))
+    basis_type: str | None = SQLField(default=None, sa_column=Column(String(40)))
+    basis_ref: str | None = SQLField(default=None, sa_column=Column(String(200)))
+    consent_id: str | None = SQLField(default=None, sa_column=Column(String(80)))
+    redacted: list[str] = SQLField(sa_column=Column(JSON, nullable=False))
+    policy_revision: str = SQLField(sa_column=Column(String(80), nullable=False))
+    request_id: str = SQLField(sa_column=Column(String(80), nullable=False))
+    trace_id: str = SQLField(sa_column=Column(String(40), nullable=False))
+    span_id: str = SQLField(sa_column=Column(String(20), nullable=False))
+    details: dict[str, str] = SQLField(sa_column=Column(JSON, nullable=False))
+    policy_input: dict[str, Any] | None = SQLField(default=None, sa_column=Column(JSON))
+    policy_input_sha256: str | None = SQLField(default=None, sa_column=Column(String(64)))
+    prev_hash: str = SQLField(sa_column=Column(String(64), nullable=False))
+    hash: str = SQLField(sa_column=Column(String(64), nullable=False, unique=True))

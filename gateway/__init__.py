@@ -1,0 +1,1 @@
+"""The gateway: FastAPI application, enforcement point, CLI. Composes the domain packages."""

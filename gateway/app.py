@@ -1,0 +1,39 @@
+"""`create_app(settings)`: the FastAPI application. Importing this module builds nothing.
+
+Run it with `uvicorn gateway.app:create_app --factory` (that is what `make run` does).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from gateway import errors
+from gateway.clock import Clock, system_clock
+from gateway.logging import RequestContextMiddleware, configure_logging
+from gateway.routes import consents, health, me, records, registry
+from gateway.services import Services, build_services
+from gateway.settings import Settings, get_settings
+from policy import PolicyEngine
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = system_clock,
+    engine: PolicyEngine | None = None,
+    services: Services | None = None,
+) -> FastAPI:
+    """Build the gateway: services, routes, the request-context middleware, the error table."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_format)
+    app = FastAPI(
+        title="doelbinding",
+        summary="A privacy gateway: every request decided by role, purpose, consent and law.",
+        version="0.1.0",
+    )
+    app.state.services = services or build_services(settings, clock=clock, engine=engine)
+    app.add_middleware(RequestContextMiddleware)
+    errors.install(app)
+    for module in (health, registry, records, consents, me):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,161 @@
+"""`doelbinding`: a thin CLI over the same services the routes use. No logic of its own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gateway.settings import Settings, get_settings
+
+app = typer.Typer(no_args_is_help=True, help="doelbinding: a privacy gateway.")
+policy_app = typer.Typer(no_args_is_help=True, help="Test and export the Rego policies.")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit trail.")
+app.add_typer(policy_app, name="policy")
+app.add_typer(audit_app, name="audit")
+
+
+def _settings() -> Settings:
+    from gateway.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_format)
+    return settings
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (SQLite or PostgreSQL)."""
+    from gateway.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    typer.echo("database is at the latest schema")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Add the demo residents and records (Zaanstad profile)."""
+    from gateway.clock import system_clock
+    from gateway.db import make_engine
+    from gateway.demo import seed_demo as seed
+    from gateway.services import build_pseudonymizer
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    added = seed(engine, build_pseudonymizer(settings), system_clock)
+    engine.dispose()
+    typer.echo(f"demo data: {added} records added")
+
+
+@app.command()
+def token(
+    sub: Annotated[str, typer.Option(help="Subject: an employee id, or a resident's id.")],
+    role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
+    municipality: Annotated[str, typer.Option(help="The subject's municipality.")],
+    team: Annotated[list[str] | None, typer.Option(help="A team; repeat for several.")] = None,
+    org: Annotated[str, typer.Option(help="Organisation.")] = "",
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 8 * 3600,
+) -> None:
+    """Print a demo token signed with the local dev key (the last line is the token)."""
+    from gateway.auth import issue_dev_token, load_or_create_dev_key
+
+    settings = _settings()
+    if settings.auth.jwks_url:
+        typer.echo("tokens come from the identity provider when a JWKS URL is set", err=True)
+        raise typer.Exit(2)
+    key = load_or_create_dev_key(settings.dev_key_file)
+    typer.echo(f"# dev token for {sub} as {', '.join(role)} (valid {ttl} s)")
+    typer.echo(
+        issue_dev_token(
+            key,
+            issuer=settings.auth.issuer,
+            audience=settings.auth.audience,
+            sub=sub,
+            roles=role,
+            municipality=municipality,
+            organisation=org or f"gemeente-{municipality}",
+            teams=tuple(team or ()),
+            ttl_seconds=ttl,
+        )
+    )
+
+
+@app.command("print-config")
+def print_config() -> None:
+    """The settings in force, secrets redacted."""
+    settings = _settings()
+    typer.echo(json.dumps(settings.model_dump(mode="json"), indent=2))
+
+
+@policy_app.command("test")
+def policy_test(
+    cases: Annotated[Path | None, typer.Option(help="Directory of decision tables.")] = None,
+) -> None:
+    """Run every decision-table case through the same engine and input path as the gateway."""
+    from functools import cache
+
+    from gateway.services import build_policy_engine
+    from policy import PolicyEngine, load_cases, run_cases, summary
+    from registry import Register, load_register
+
+    settings = _settings()
+    register: Callable[[str], Register] = cache(load_register)
+
+    @cache
+    def engine_for(profile: str) -> PolicyEngine:
+        return build_policy_engine(settings, register(profile))
+
+    results = run_cases(
+        load_cases(cases) if cases else load_cases(),
+        engine_for,
+        lambda profile: register(profile).policy_data(),
+    )
+    typer.echo(summary(results))
+    raise typer.Exit(0 if all(r.passed for r in results) else 1)
+
+
+@policy_app.command("export-opa-tests")
+def export_opa_tests(
+    out: Annotated[Path, typer.Argument(help="Directory to write the _test.rego files to.")],
+) -> None:
+    """Write the decision tables as _test.rego files plus data.json, for real `opa test`."""
+    from policy import export_opa_tests as export
+    from policy import load_cases
+    from registry import load_register
+
+    written = export(load_cases(), lambda p: load_register(p).policy_data(), out)
+    typer.echo(f"wrote {len(written)} files to {out}; run: opa test {out} -v")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit non-zero with the first bad seq."""
+    from audit import AuditStore
+    from gateway.db import make_engine, session_scope
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        report = AuditStore().verify(session)
+    engine.dispose()
+    if report.ok:
+        typer.echo(f"audit chain ok: {report.checked} records")
+        return
+    typer.echo(
+        f"audit chain BROKEN at seq {report.first_bad_seq}: {report.problem} "
+        f"({report.checked} records verified before it)",
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    app(prog_name="doelbinding")
+
+
+if __name__ == "__main__":
+    main()

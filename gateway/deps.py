@@ -1,0 +1,64 @@
+"""`Annotated` dependencies: routes read like `def read(subject: PrincipalDep, ...)`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from gateway.auth import AuthError, AuthFailure, Principal
+from gateway.errors import MissingActivity, UnknownActivity
+from gateway.pep import RequestContext
+from gateway.services import Services
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT from the identity provider.")
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_principal(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthError(AuthFailure.MISSING_TOKEN)
+    return services.verifier.verify(credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_activity(
+    services: ServicesDep,
+    x_processing_activity: Annotated[
+        str | None,
+        Header(description="The processing activity (verwerkingsactiviteit), e.g. wmo-support."),
+    ] = None,
+) -> str:
+    if not x_processing_activity:
+        raise MissingActivity()
+    if x_processing_activity not in services.register.activities:
+        raise UnknownActivity(x_processing_activity, sorted(services.register.activities))
+    return x_processing_activity
+
+
+ActivityDep = Annotated[str, Depends(get_activity)]
+
+
+def get_context(
+    request: Request,
+    services: ServicesDep,
+    traceparent: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> RequestContext:
+    request_id = str(request.scope.get("state", {}).get("request_id", ""))
+    return RequestContext.from_headers(request_id, services.clock(), traceparent)
+
+
+ContextDep = Annotated[RequestContext, Depends(get_context)]

@@ -1,0 +1,143 @@
+"""The one table that turns errors into HTTP answers. Routes never build error responses.
+
+Gateway errors (this module) plus the domain packages' errors map to a status here:
+
+    GatewayError
+    ├── MissingActivity        400  no X-Processing-Activity header
+    ├── UnknownActivity        400  an activity the register does not know
+    ├── InvalidField           422  a request field names something the register refuses
+    ├── NotFound               404
+    └── Denied                 403  the policy refused; body carries its reasons, no content
+
+    AuthError                  401
+    RecordNotFound, ConsentNotFound (incl. ConsentNotYours)   404
+    ConsentValidationError     422  naming the field
+    PolicyError, AuditError, SQLAlchemyError                  503  fail closed: no data
+
+Messages never echo personal data (no BSNs, names or content).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from audit import AuditError
+from consent import ConsentNotFound, ConsentValidationError
+from gateway.auth import AuthError, AuthFailure
+from gateway.records import RecordNotFound
+from policy import Decision, PolicyError
+
+log = structlog.get_logger("doelbinding.errors")
+
+
+class GatewayError(Exception):
+    """Base class of the gateway's own errors."""
+
+
+class MissingActivity(GatewayError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the X-Processing-Activity header is required: name the processing activity "
+            "(verwerkingsactiviteit) this request is part of, e.g. wmo-support"
+        )
+
+
+class UnknownActivity(GatewayError):
+    def __init__(self, activity: str, known: list[str]) -> None:
+        self.activity = activity
+        super().__init__(
+            f"unknown processing activity {activity[:80]!r}; the register knows: {', '.join(known)}"
+        )
+
+
+class InvalidField(GatewayError):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class NotFound(GatewayError):
+    pass
+
+
+class Denied(GatewayError):
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+        super().__init__("denied by policy: " + ", ".join(decision.reason_codes))
+
+
+def _problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"code": code, "detail": detail, **extra}, status_code=status)
+
+
+def _unprocessable(field: str, message: str) -> JSONResponse:
+    # The same shape FastAPI uses for its own validation errors.
+    return JSONResponse(
+        {"detail": [{"loc": ["body", field], "msg": message, "type": "value_error"}]},
+        status_code=422,
+    )
+
+
+def to_response(exc: Exception) -> JSONResponse:
+    """The status and body for `exc`."""
+    match exc:
+        case AuthError():
+            resp = _problem(
+                401, "unauthenticated", f"a valid bearer token is required: {exc.reason}"
+            )
+            # RFC 6750 section 3: name the error when a token was presented.
+            presented = exc.reason is not AuthFailure.MISSING_TOKEN
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="doelbinding"' + (
+                ', error="invalid_token"' if presented else ""
+            )
+            return resp
+        case MissingActivity() | UnknownActivity():
+            return _problem(400, "processing_activity", str(exc))
+        case InvalidField(field=field, message=message):
+            return _unprocessable(field, message)
+        case ConsentValidationError(field=field, message=message):
+            return _unprocessable(field, message)
+        case RecordNotFound() | ConsentNotFound() | NotFound():
+            return _problem(404, "not_found", str(exc))
+        case Denied(decision=decision):
+            return JSONResponse(
+                {
+                    "code": "denied",
+                    "detail": "the policy refused this request",
+                    "reasons": [r.model_dump() for r in decision.reasons],
+                },
+                status_code=403,
+            )
+        case PolicyError() | AuditError() | SQLAlchemyError():
+            # Fail closed: the engine, the audit trail or the database failed, so no data.
+            log.error("fail_closed", error=type(exc).__name__)
+            return _problem(
+                503, "unavailable", "the request cannot be decided or audited right now; no data"
+            )
+    log.error("unhandled_error", error=type(exc).__name__)
+    return _problem(500, "internal_error", "internal error")
+
+
+def install(app: FastAPI) -> None:
+    """Register the one handler for every error class the table knows."""
+
+    async def handler(_request: Request, exc: Exception) -> JSONResponse:
+        return to_response(exc)
+
+    for cls in (
+        GatewayError,
+        AuthError,
+        RecordNotFound,
+        ConsentNotFound,
+        ConsentValidationError,
+        PolicyError,
+        AuditError,
+        SQLAlchemyError,
+    ):
+        app.add_exception_handler(cls, handler)

@@ -1,0 +1,1 @@
+"""Alembic migrations. The gateway is the composition root: it sees every model."""

@@ -1,0 +1,267 @@
+"""The enforcement point: every case-data request passes these steps, in this order.
+
+    principal (auth.py) ─┐
+    activity (header) ───┤
+                         ▼
+    1. facts      the resource as the policy sees it (resident → pseudonym)
+    2. consents   the resident's consents active at decision time → input.consents
+    3. decide     policy engine → Decision (any engine error: refusal)
+    4. audit      one record per decision, appended in the caller's transaction
+    5. answer     the route commits, then answers; a denied or failed decision raises
+
+Failing closed: if the engine fails, the failure itself is audited as a refusal and the
+request gets 503; if the audit append fails, the transaction (and any write in it) rolls back
+and the request gets 503. No data leaves without a durable audit record.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+from sqlmodel import Session
+
+from audit import AuditEntry, AuditStore
+from consent import active_consents
+from gateway.auth import Principal
+from gateway.clock import rfc3339
+from gateway.errors import Denied
+from policy import (
+    Basis,
+    Decision,
+    DecisionInput,
+    PolicyEngine,
+    PolicyError,
+    Reason,
+)
+from policy.contract import ConsentFact, Context, Resource, Subject
+from registry import Register
+
+log = structlog.get_logger("doelbinding.pep")
+
+ENGINE_FAILURE = Decision(
+    allow=False,
+    reasons=(Reason(code="policy_engine_unavailable", message="The policy engine failed."),),
+    basis=None,
+)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str
+    now_ns: int
+    traceparent: str = ""
+    trace_id: str = field(default_factory=lambda: secrets.token_hex(16))
+    span_id: str = field(default_factory=lambda: secrets.token_hex(8))
+
+    @classmethod
+    def from_headers(cls, request_id: str, now_ns: int, traceparent: str | None) -> RequestContext:
+        """Join the caller's W3C trace (`00-<trace>-<parent>-<flags>`) with a span of our own."""
+        parts = (traceparent or "").split("-")
+        if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
+            return cls(request_id, now_ns, traceparent or "", trace_id=parts[1].lower())
+        return cls(request_id, now_ns)
+
+
+@dataclass(frozen=True)
+class ResourceFacts:
+    """A record as the policy sees it: no content, the resident as a pseudonym."""
+
+    category: str
+    team: str
+    municipality: str
+    resident: str
+    id: str | None = None
+    type: str = "record"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    decisions: list[Decision]
+    failure: PolicyError | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.failure is None and all(d.allow for d in self.decisions)
+
+    def raise_if_refused(self) -> None:
+        """Call after the commit: the audit record is durable, now refuse if needed."""
+        if self.failure is not None:
+            raise self.failure
+        for d in self.decisions:
+            if not d.allow:
+                raise Denied(d)
+
+
+class EnforcementPoint:
+    def __init__(
+        self,
+        *,
+        engine: Callable[[], PolicyEngine],
+        register: Register,
+        audit: AuditStore,
+        pseudonymize: Callable[[str], str],
+    ) -> None:
+        self._engine = engine
+        self.register = register
+        self._audit = audit
+        self.pseudonymize = pseudonymize
+
+    def subject_of(self, principal: Principal) -> Subject:
+        """A resident acts as their pseudonym; everyone else as their token subject."""
+        return Subject(
+            id=self.pseudonymize(principal.sub) if principal.is_resident else principal.sub,
+            roles=principal.roles,
+            organisation=principal.organisation,
+            teams=principal.teams,
+            municipality=principal.municipality,
+        )
+
+    def decide(
+        self,
+        session: Session,
+        principal: Principal,
+        activity: str,
+        action: str,
+        resources: Sequence[ResourceFacts],
+        ctx: RequestContext,
+    ) -> Outcome:
+        """Decide every resource and append one audit record per decision to `session`."""
+        subject = self.subject_of(principal)
+        engine = self._engine()
+        consents: dict[str, tuple[ConsentFact, ...]] = {}
+        inputs: list[DecisionInput] = []
+        decisions: list[Decision] = []
+        failure: PolicyError | None = None
+        for res in resources:
+            if res.resident not in consents:
+                consents[res.resident] = tuple(
+                    ConsentFact(
+                        id=c.id,
+                        categories=tuple(c.categories),
+                        processing_activities=tuple(c.processing_activities),
+                        recipients=tuple(c.recipients),
+                        valid_from_ns=c.valid_from_ns,
+                        valid_until_ns=c.valid_until_ns or 0,
+                    )
+                    for c in active_consents(session, res.resident, ctx.now_ns)
+                )
+            inp = DecisionInput(
+                subject=subject,
+                action=action,
+                processing_activity=activity,
+                resource=Resource(
+                    type=res.type,
+                    id=res.id,
+                    category=res.category,
+                    team=res.team,
+                    municipality=res.municipality,
+                    resident=res.resident,
+                ),
+                consents=consents[res.resident],
+                context=Context(
+                    now_ns=ctx.now_ns, request_id=ctx.request_id, traceparent=ctx.traceparent
+                ),
+            )
+            inputs.append(inp)
+            if failure is None:
+                try:
+                    decisions.append(engine.decide(inp))
+                    continue
+                except PolicyError as exc:
+                    failure = exc
+                    log.error("policy_engine_failed", error=type(exc).__name__)
+            decisions.append(ENGINE_FAILURE)
+        entries = [
+            self._entry(inp, dec, res, engine.revision, ctx)
+            for inp, dec, res in zip(inputs, decisions, resources, strict=True)
+        ]
+        self._audit.append(session, entries)
+        for inp, dec in zip(inputs, decisions, strict=True):
+            log.info(
+                "decision",
+                subject=inp.subject.id,
+                activity=activity,
+                action=action,
+                category=inp.resource.category,
+                record=inp.resource.id,
+                resident_pseudonym=inp.resource.resident,
+                allow=dec.allow,
+                reasons=dec.reason_codes,
+            )
+        return Outcome(decisions, failure)
+
+    def _entry(
+        self,
+        inp: DecisionInput,
+        dec: Decision,
+        res: ResourceFacts,
+        revision: str,
+        ctx: RequestContext,
+    ) -> AuditEntry:
+        act = self.register.activities.get(inp.processing_activity)
+        basis: Basis | None = dec.basis
+        return AuditEntry(
+            event_type=f"{res.type}.{inp.action}",
+            occurred_at=rfc3339(ctx.now_ns),
+            subject_id=inp.subject.id,
+            subject_roles=list(inp.subject.roles),
+            organisation=inp.subject.organisation,
+            subject_teams=list(inp.subject.teams),
+            municipality=inp.subject.municipality,
+            resident=res.resident,
+            record_id=res.id,
+            category=res.category,
+            resource_team=res.team,
+            action=inp.action,
+            processing_activity=inp.processing_activity,
+            purpose=act.purpose if act else "",
+            allowed=dec.allow,
+            reason_codes=dec.reason_codes,
+            basis_type=basis.type.value if basis else None,
+            basis_ref=basis.ref if basis else None,
+            consent_id=basis.ref if basis and basis.type == "consent" else None,
+            redacted=list(dec.redact),
+            policy_revision=revision,
+            request_id=ctx.request_id,
+            trace_id=ctx.trace_id,
+            span_id=ctx.span_id,
+            policy_input=inp.to_policy_input(),
+        )
+
+    def record_event(
+        self,
+        session: Session,
+        principal: Principal,
+        event_type: str,
+        resident: str,
+        ctx: RequestContext,
+        *,
+        consent_id: str | None = None,
+    ) -> None:
+        """Audit an event that is not a policy decision (a consent given or withdrawn)."""
+        subject = self.subject_of(principal)
+        self._audit.append(
+            session,
+            [
+                AuditEntry(
+                    event_type=event_type,
+                    occurred_at=rfc3339(ctx.now_ns),
+                    subject_id=subject.id,
+                    subject_roles=list(subject.roles),
+                    organisation=subject.organisation,
+                    subject_teams=list(subject.teams),
+                    municipality=subject.municipality,
+                    resident=resident,
+                    action=event_type.rsplit(".", 1)[-1],
+                    allowed=True,
+                    consent_id=consent_id,
+                    policy_revision=self._engine().revision,
+                    request_id=ctx.request_id,
+                    trace_id=ctx.trace_id,
+                    span_id=ctx.span_id,
+                )
+            ],
+        )

@@ -1,0 +1,90 @@
+"""The composition root: everything the gateway needs, built once from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from audit import AuditStore
+from gateway.auth import TokenVerifier, load_or_create_dev_key
+from gateway.clock import Clock, system_clock
+from gateway.db import make_engine
+from gateway.pep import EnforcementPoint
+from gateway.pseudonym import Pseudonymizer, load_or_create_key
+from gateway.settings import Settings
+from policy import EngineKind, PolicyEngine, build_engine, load_modules
+from registry import Register, load_register
+
+
+class EngineHolder:
+    """One reference to the current policy engine; a new version swaps it in one assignment."""
+
+    def __init__(self, engine: PolicyEngine) -> None:
+        self.current = engine
+
+    def __call__(self) -> PolicyEngine:
+        return self.current
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Engine
+    register: Register
+    engines: EngineHolder
+    audit: AuditStore
+    pseudonymize: Pseudonymizer
+    verifier: TokenVerifier
+    pep: EnforcementPoint
+    clock: Clock = field(default=system_clock)
+
+
+def build_policy_engine(settings: Settings, register: Register) -> PolicyEngine:
+    modules = load_modules(settings.policy.rego_dir) if settings.policy.rego_dir else load_modules()
+    opa = settings.policy.engine is EngineKind.OPA
+    return build_engine(
+        settings.policy.engine,
+        modules,
+        register.policy_data(),
+        opa_url=settings.policy.opa_url if opa else None,
+    )
+
+
+def build_verifier(settings: Settings) -> TokenVerifier:
+    auth = settings.auth
+    if auth.jwks_url:
+        return TokenVerifier.from_jwks(auth.jwks_url, auth.issuer, auth.audience)
+    key = load_or_create_dev_key(settings.dev_key_file)
+    return TokenVerifier.from_public_key(key.public_key(), auth.issuer, auth.audience)
+
+
+def build_pseudonymizer(settings: Settings) -> Pseudonymizer:
+    if settings.pseudonym_key is not None:
+        return Pseudonymizer(settings.pseudonym_key.get_secret_value().encode("utf-8"))
+    return Pseudonymizer(load_or_create_key(settings.pseudonym_key_file))
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    engine: PolicyEngine | None = None,
+) -> Services:
+    register = load_register(settings.profile)
+    engines = EngineHolder(engine or build_policy_engine(settings, register))
+    audit = AuditStore()
+    pseudonymize = build_pseudonymizer(settings)
+    return Services(
+        settings=settings,
+        db=make_engine(settings.database_url),
+        register=register,
+        engines=engines,
+        audit=audit,
+        pseudonymize=pseudonymize,
+        verifier=build_verifier(settings),
+        pep=EnforcementPoint(
+            engine=engines, register=register, audit=audit, pseudonymize=pseudonymize
+        ),
+        clock=clock,
+    )

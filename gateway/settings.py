@@ -1,0 +1,113 @@
+"""THE settings object. Built once by `get_settings()` or by a test, then passed down.
+
+Every field reads from the environment with the prefix `DOELBINDING_`; nested sections use a
+double underscore: `DOELBINDING_DATABASE__URL`, `DOELBINDING_AUTH__JWKS_URL`. Domain packages
+never see this object: the gateway hands them plain values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from policy import EngineKind
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class DatabaseSettings(BaseModel):
+    url: str = Field(
+        default="",
+        description=(
+            "SQLAlchemy URL. Empty: a SQLite file `doelbinding.db` in the data directory. "
+            "Production: postgresql+psycopg://user@host/db."
+        ),
+    )
+
+
+class PolicySettings(BaseModel):
+    engine: EngineKind = Field(
+        default=EngineKind.EMBEDDED,
+        description="`embedded` (regopy, in-process) or `opa` (an OPA server).",
+    )
+    opa_url: str = Field(default="http://127.0.0.1:8181", description="The OPA server, for `opa`.")
+    rego_dir: Path | None = Field(
+        default=None, description="Directory of .rego modules. Empty: the shipped `policy/rego`."
+    )
+
+
+class AuthSettings(BaseModel):
+    issuer: str = Field(default="doelbinding-dev", description="Expected `iss` of bearer tokens.")
+    audience: str = Field(default="doelbinding", description="Expected `aud` of bearer tokens.")
+    jwks_url: str = Field(
+        default="",
+        description="The identity provider's JWKS URL (RS256/ES256). Empty: the local dev key.",
+    )
+    dev_key_file: Path | None = Field(
+        default=None,
+        description="PEM file of the local dev signing key. Empty: `dev-signing-key.pem` in the "
+        "data directory, generated on first use. Development only.",
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DOELBINDING_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="`production` refuses the dev key and a generated pseudonymisation key.",
+    )
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the SQLite file and dev keys are kept."
+    )
+    profile: str = Field(default="zaanstad", description="The municipality profile to load.")
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key of the keyed HMAC that turns a resident id (BSN) into a pseudonym. Keep it "
+            "outside the log store. Empty: generated into the data directory (development only)."
+        ),
+    )
+    log_format: str = Field(default="json", description="`json` or `console`.")
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    @model_validator(mode="after")
+    def _refuse_demo_secrets_in_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            missing = []
+            if not self.auth.jwks_url:
+                missing.append("DOELBINDING_AUTH__JWKS_URL")
+            if self.pseudonym_key is None:
+                missing.append("DOELBINDING_PSEUDONYM_KEY")
+            if missing:
+                raise ValueError(f"production needs {', '.join(missing)}")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / 'doelbinding.db'}"
+
+    @property
+    def dev_key_file(self) -> Path:
+        return self.auth.dev_key_file or self.data_dir / "dev-signing-key.pem"
+
+    @property
+    def pseudonym_key_file(self) -> Path:
+        return self.data_dir / "pseudonym.key"
+
+
+def get_settings() -> Settings:
+    """Settings from the environment."""
+    return Settings()

@@ -1,0 +1,70 @@
+"""The policy decision point: Rego policies over the register, behind one small interface.
+
+    engine = build_engine(EngineKind.EMBEDDED, load_modules(), register.policy_data())
+    decision = engine.decide(decision_input)   # raises a PolicyError rather than guess
+
+The package imports no other project package; see README.md for the flow and the contract.
+"""
+
+from policy.bundle import DEFAULT_REGO_DIR, load_modules, revision
+from policy.contract import (
+    DECISION_QUERY,
+    Basis,
+    BasisType,
+    ConsentFact,
+    Context,
+    Decision,
+    DecisionInput,
+    Reason,
+    Resource,
+    Subject,
+)
+from policy.decision import parse_decision
+from policy.embedded import EmbeddedEngine
+from policy.engine import EngineKind, PolicyEngine, build_engine
+from policy.errors import InvalidDecision, PolicyCompileError, PolicyError, PolicyUnavailable
+from policy.export import export_opa_tests
+from policy.tables import (
+    DEFAULT_CASES_DIR,
+    Case,
+    CaseResult,
+    TableError,
+    case_to_input,
+    load_cases,
+    run_cases,
+    summary,
+)
+
+__all__ = [
+    "DECISION_QUERY",
+    "DEFAULT_CASES_DIR",
+    "DEFAULT_REGO_DIR",
+    "Basis",
+    "BasisType",
+    "Case",
+    "CaseResult",
+    "ConsentFact",
+    "Context",
+    "Decision",
+    "DecisionInput",
+    "EmbeddedEngine",
+    "EngineKind",
+    "InvalidDecision",
+    "PolicyCompileError",
+    "PolicyEngine",
+    "PolicyError",
+    "PolicyUnavailable",
+    "Reason",
+    "Resource",
+    "Subject",
+    "TableError",
+    "build_engine",
+    "case_to_input",
+    "export_opa_tests",
+    "load_cases",
+    "load_modules",
+    "parse_decision",
+    "revision",
+    "run_cases",
+    "summary",
+]

@@ -1,0 +1,102 @@
+"""The policy contract: one input document per decision, one result. Imports nothing of ours.
+
+This module is the most stable code in the project. The gateway builds a `DecisionInput`,
+an engine evaluates `data.doelbinding.authz.decision`, and the raw result is *parsed* into a
+`Decision` (unknown fields refused), so a malformed result becomes `InvalidDecision` and
+then a refusal. Tests pin both shapes (see docs/policy.md).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: The rule every engine evaluates.
+DECISION_PATH = "doelbinding/authz/decision"
+DECISION_QUERY = "data.doelbinding.authz.decision"
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Subject(_Contract):
+    id: str = Field(description="Employee id, service id, or the resident's pseudonym.")
+    roles: tuple[str, ...]
+    organisation: str
+    teams: tuple[str, ...] = ()
+    municipality: str
+
+
+class Resource(_Contract):
+    type: str = Field(description="`record`, or another kind of resource such as `audit_log`.")
+    id: str | None = None
+    category: str | None = None
+    team: str | None = None
+    municipality: str | None = None
+    resident: str | None = Field(default=None, description="The resident's pseudonym, never a BSN.")
+
+
+class ConsentFact(_Contract):
+    id: str
+    categories: tuple[str, ...]
+    processing_activities: tuple[str, ...]
+    recipients: tuple[str, ...]
+    valid_from_ns: int = 0
+    valid_until_ns: int = Field(default=0, description="0 means no end.")
+
+
+class BreakGlass(_Contract):
+    justification: str
+
+
+class Context(_Contract):
+    now_ns: int
+    break_glass: BreakGlass | None = None
+    request_id: str = ""
+    traceparent: str = ""
+
+
+class DecisionInput(_Contract):
+    subject: Subject
+    action: str
+    processing_activity: str
+    resource: Resource
+    consents: tuple[ConsentFact, ...] = ()
+    context: Context
+
+    def to_policy_input(self) -> dict[str, Any]:
+        """The JSON document the engine receives as `input`."""
+        return self.model_dump(mode="json")
+
+
+class BasisType(StrEnum):
+    ROLE = "role"
+    LAW = "law"
+    CONSENT = "consent"
+    BREAK_GLASS = "break_glass"
+    EXCEPTION = "exception"
+
+
+class Basis(_Contract):
+    type: BasisType
+    ref: str
+
+
+class Reason(_Contract):
+    code: str
+    message: str
+
+
+class Decision(_Contract):
+    allow: bool
+    reasons: tuple[Reason, ...]
+    basis: Basis | None
+    redact: tuple[str, ...] = ()
+    obligations: tuple[str, ...] = ()
+
+    @property
+    def reason_codes(self) -> list[str]:
+        return [r.code for r in self.reasons]

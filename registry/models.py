@@ -1,0 +1,112 @@
+"""Read models of the register. Frozen: the register changes only by loading a new version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Labelled(_Frozen):
+    label: str
+
+
+class LegalBasis(_Frozen):
+    law: str
+    article: str
+    link: str
+    explanation: str = Field(description="One plain-Dutch line for residents.")
+
+
+class Category(_Frozen):
+    domain: str
+    label: str
+
+
+class Activity(_Frozen):
+    label: str
+    purpose: str
+    domain: str = Field(
+        description="The domain acting under it; what a consent names as recipient."
+    )
+    consent_admissible: bool
+    categories: tuple[str, ...]
+    legal_basis: LegalBasis
+
+
+class Flow(_Frozen):
+    """A legal basis for a category to flow from its owning domain to another domain's activity."""
+
+    id: str
+    categories: tuple[str, ...]
+    activities: tuple[str, ...]
+    from_domain: str
+    to_domain: str
+    article: str
+    link: str
+
+
+class Team(_Frozen):
+    label: str
+    domain: str
+    municipality: str
+
+
+class Municipality(_Frozen):
+    label: str
+    organisation: str
+
+
+class Register(_Frozen):
+    """The default register merged with one municipality profile."""
+
+    profile: str
+    profile_label: str
+    domains: dict[str, Labelled]
+    purposes: dict[str, Labelled]
+    categories: dict[str, Category]
+    activities: dict[str, Activity]
+    flows: tuple[Flow, ...]
+    roles: dict[str, Labelled]
+    municipalities: dict[str, Municipality]
+    teams: dict[str, Team]
+    mandates: dict[str, tuple[str, ...]]
+
+    def policy_data(self) -> dict[str, Any]:
+        """The register as the policy's `data.doelbinding.register`: ids and rules, no labels."""
+        return {
+            "profile": self.profile,
+            "categories": {k: {"domain": c.domain} for k, c in self.categories.items()},
+            "activities": {
+                k: {
+                    "purpose": a.purpose,
+                    "domain": a.domain,
+                    "consent_admissible": a.consent_admissible,
+                    "categories": list(a.categories),
+                    "article": a.legal_basis.article,
+                }
+                for k, a in self.activities.items()
+            },
+            "flows": [
+                {
+                    "id": f.id,
+                    "categories": list(f.categories),
+                    "activities": list(f.activities),
+                    "from_domain": f.from_domain,
+                    "to_domain": f.to_domain,
+                    "article": f.article,
+                }
+                for f in self.flows
+            ],
+            "roles": sorted(self.roles),
+            "mandates": {role: list(acts) for role, acts in self.mandates.items()},
+            "teams": {
+                k: {"domain": t.domain, "municipality": t.municipality}
+                for k, t in self.teams.items()
+            },
+            "municipalities": sorted(self.municipalities),
+        }

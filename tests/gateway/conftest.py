@@ -1,0 +1,95 @@
+"""Fixtures for the HTTP tests: an app per test on a fresh database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.auth import issue_dev_token, load_or_create_dev_key
+from gateway.settings import Settings
+
+BSN_SANNE = "999990019"
+BSN_JOOST = "999990020"
+NOW_NS = 1_796_000_000_000_000_000  # 2026-11-29
+
+
+@dataclass
+class FakeClock:
+    now_ns: int = NOW_NS
+
+    def __call__(self) -> int:
+        return self.now_ns
+
+    def advance(self, seconds: float) -> None:
+        self.now_ns += int(seconds * 1_000_000_000)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        profile="zaanstad",
+        database={"url": database_url},
+        log_format="json",
+    )
+
+
+@pytest.fixture
+def make_client(settings: Settings, clock: FakeClock) -> Iterator[Callable[..., TestClient]]:
+    clients: list[TestClient] = []
+
+    def make(**overrides: object) -> TestClient:
+        app = create_app(settings, clock=clock, **overrides)  # type: ignore[arg-type]
+        client = TestClient(app, raise_server_exceptions=False)
+        clients.append(client)
+        return client
+
+    yield make
+    for c in clients:
+        c.app.state.services.db.dispose()  # type: ignore[attr-defined]
+        c.close()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture
+def token(settings: Settings, clock: FakeClock) -> Callable[..., dict[str, str]]:
+    """`token(sub, role, team=…, activity=…)` → request headers with a dev bearer token."""
+    key = load_or_create_dev_key(settings.dev_key_file)
+
+    def make(
+        sub: str,
+        *roles: str,
+        teams: tuple[str, ...] = (),
+        municipality: str = "zaanstad",
+        activity: str | None = None,
+    ) -> dict[str, str]:
+        tok = issue_dev_token(
+            key,
+            issuer=settings.auth.issuer,
+            audience=settings.auth.audience,
+            sub=sub,
+            roles=list(roles),
+            municipality=municipality,
+            organisation=f"gemeente-{municipality}",
+            teams=teams,
+        )
+        headers = {"Authorization": f"Bearer {tok}"}
+        if activity:
+            headers["X-Processing-Activity"] = activity
+        return headers
+
+    return make
