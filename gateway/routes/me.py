@@ -17,6 +17,13 @@ router = APIRouter(prefix="/v1/me", tags=["residents"])
 def _basis(reg: Register, rec: AuditRecord) -> LegalBasisPublic | None:
     if not rec.basis_type or not rec.basis_ref:
         return None
+    if rec.basis_type == "consent":
+        return LegalBasisPublic(
+            type="consent",
+            ref=rec.basis_ref,
+            article="AVG art. 6 lid 1 onder a",
+            explanation="U heeft hiervoor zelf toestemming gegeven.",
+        )
     act = reg.activities.get(rec.processing_activity)
     law = act.legal_basis if act and act.legal_basis.article == rec.basis_ref else None
     flow = next((f for f in reg.flows if f.article == rec.basis_ref), None)

@@ -47,6 +47,10 @@ def test_consent_allows_then_withdrawal_refuses_the_next_request(client, token, 
     assert last is not None
     assert (last.basis_type, last.consent_id) == ("consent", cid)
 
+    log = client.get("/v1/me/access-log", headers=resident).json()["entries"]
+    assert log[0]["consent_id"] == cid
+    assert log[0]["legal_basis"]["type"] == "consent"
+
     assert client.post(f"/v1/consents/{cid}/withdraw", headers=resident).status_code == 200
     after = client.get(f"/v1/records/{rid}", headers=km)
     assert after.status_code == 403
@@ -123,3 +127,11 @@ def test_consent_events_are_audited(client, token):
     with Session(client.app.state.services.db) as s:
         events = [(r.event_type, r.consent_id) for r in s.scalars(select(AuditRecord))]
     assert events == [("consent.given", cid), ("consent.withdrawn", cid)]
+
+
+def test_consent_routes_refuse_professionals(client, token):
+    resident = token(BSN_SANNE, "resident")
+    cid = client.post("/v1/consents", json=HEALTH_FOR_WORK, headers=resident).json()["id"]
+    assert client.get("/v1/me/consents", headers=token(*KM)).status_code == 404
+    assert client.post(f"/v1/consents/{cid}/withdraw", headers=token(*KM)).status_code == 404
+    assert client.post("/v1/consents", json=HEALTH_FOR_WORK).status_code == 401

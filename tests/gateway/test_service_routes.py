@@ -66,3 +66,22 @@ def test_logs_carry_no_bsn_and_no_content(client, token):
     assert BSN_SANNE not in dumped
     assert "Vertrouwelijk" not in dumped
     assert any(entry.get("event") == "decision" for entry in logs)
+
+
+def test_ready_reports_an_unreachable_database(settings, clock, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from gateway.app import create_app
+
+    broken = settings.model_copy(
+        update={
+            "database": settings.database.model_copy(
+                update={"url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+            )
+        }
+    )
+    with TestClient(create_app(broken, clock=clock)) as client:
+        resp = client.get("/ready")
+    assert resp.status_code == 503
+    assert resp.json()["status"] == "unavailable"
+    assert resp.json()["checks"]["database"] != "ok"
