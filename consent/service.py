@@ -65,6 +65,15 @@ def _validate(register: Register, req: ConsentRequest, now_ns: int) -> None:
             "categories",
             f"wider than the processing activities may touch: {', '.join(wider)}",
         )
+    # The policy matches a consent's recipient against the domain acting under the activity;
+    # any other recipient would be shown to the resident but could never receive anything.
+    acting = {register.activities[a].domain for a in req.processing_activities}
+    stray = [r for r in req.recipients if r not in acting]
+    if stray:
+        raise ConsentValidationError(
+            "recipients",
+            f"not acting under the processing activities: {', '.join(stray)}",
+        )
     if req.valid_until_ns is not None and req.valid_until_ns <= now_ns:
         raise ConsentValidationError("valid_until", "lies in the past")
 

@@ -106,6 +106,11 @@ def upgrade() -> None:
 
 
 APPEND_ONLY_TABLES = ("audit_records", "consents", "consent_events")
+_SQLITE_KEYS = {
+    "audit_records": "seq = NEW.seq OR hash = NEW.hash",
+    "consents": "id = NEW.id",
+    "consent_events": "id = NEW.id",
+}
 
 
 def _create_append_only_triggers() -> None:
@@ -138,6 +143,15 @@ def _create_append_only_triggers() -> None:
                     f"CREATE TRIGGER {table}_no_{op_name.lower()} BEFORE {op_name} ON {table} "
                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op_name} refused'); END"
                 )
+            # INSERT OR REPLACE deletes the old row without firing DELETE triggers (unless
+            # PRAGMA recursive_triggers is on, which only our own connections would set), so
+            # refuse any insert whose key already exists before the conflict is resolved.
+            key = _SQLITE_KEYS[table]
+            op.execute(
+                f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
+                f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {key}) "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: REPLACE refused'); END"
+            )
     else:
         raise RuntimeError(f"no append-only triggers for dialect {dialect}")
 
@@ -151,6 +165,7 @@ def _drop_append_only_triggers() -> None:
         else:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_replace")
     if dialect == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS doelbinding_refuse_change()")
 

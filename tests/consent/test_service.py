@@ -1,0 +1,317 @@
+"""Consent rules over a real session, on SQLite and PostgreSQL, against the Zaanstad register.
+
+Time is always passed in (`now_ns`), so expiry and withdrawal are tested without sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from consent import (
+    Consent,
+    ConsentEvent,
+    ConsentNotFound,
+    ConsentNotYours,
+    ConsentStatus,
+    ConsentValidationError,
+    active_consents,
+    give_consent,
+    list_consents,
+    withdraw_consent,
+)
+from gateway.db import session_scope
+from registry import Register, load_register
+from tests.factories import make_consent_request
+
+T0 = 1_764_400_000_000_000_000
+HOUR = 3_600 * 10**9
+A, B = "ps-resident-a", "ps-resident-b"
+
+
+@pytest.fixture(scope="module")
+def register() -> Register:
+    return load_register("zaanstad")
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with session_scope(engine) as s:
+        yield s
+
+
+def _give(session: Session, register: Register, who: str = A, at: int = T0, **kw: Any) -> Consent:
+    return give_consent(session, register, who, make_consent_request(**kw), at)
+
+
+def _statuses(session: Session, who: str, at: int) -> dict[str, ConsentStatus]:
+    return {v.consent.id: v.status for v in list_consents(session, who, at)}
+
+
+def _ids(consents: list[Consent]) -> set[str]:
+    return {c.id for c in consents}
+
+
+def _count(engine: Engine, model: Any) -> int:
+    with Session(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+# --- give ---------------------------------------------------------------------------------------
+
+
+def test_a_valid_consent_is_stored_normalised_with_its_given_event(
+    engine: Engine, register: Register
+) -> None:
+    with session_scope(engine) as s:
+        given = _give(
+            s,
+            register,
+            categories=["debts", "income", "debts"],
+            processing_activities=["wmo-support"],
+            recipients=["team"],
+            valid_until_ns=T0 + HOUR,
+        )
+
+    with Session(engine) as s:
+        stored = s.get_one(Consent, given.id)
+        events = s.exec(select(ConsentEvent).where(col(ConsentEvent.consent_id) == given.id)).all()
+    assert stored.resident_pseudonym == A
+    assert stored.categories == ["debts", "income"]
+    assert (stored.valid_from_ns, stored.valid_until_ns, stored.given_at_ns) == (T0, T0 + HOUR, T0)
+    assert stored.given_by == "resident"
+    assert [(e.event, e.at_ns, e.actor) for e in events] == [("given", T0, "resident")]
+
+
+def test_a_professional_can_record_a_consent_on_a_residents_behalf(
+    session: Session, register: Register
+) -> None:
+    c = give_consent(session, register, A, make_consent_request(), T0, given_by="emp-7")
+    assert c.given_by == "emp-7"
+    assert _ids(active_consents(session, A, T0)) == {c.id}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "named"),
+    [
+        pytest.param(
+            {"categories": ["debts", "tax_records"]},
+            "categories",
+            ["tax_records"],
+            id="unknown category",
+        ),
+        pytest.param(
+            {"processing_activities": ["wmo-support", "marketing"]},
+            "processing_activities",
+            ["marketing"],
+            id="unknown activity",
+        ),
+        pytest.param(
+            {"recipients": ["team", "insurer"]}, "recipients", ["insurer"], id="unknown recipient"
+        ),
+        pytest.param(
+            {
+                "categories": ["income"],
+                "processing_activities": ["pw-enforcement"],
+                "recipients": ["enforcement"],
+            },
+            "processing_activities",
+            # the activity, its legal basis, and the plain-Dutch why
+            [
+                "pw-enforcement",
+                "Participatiewet art. 53a",
+                "Toestemming kan hier geen grondslag zijn",
+            ],
+            id="inadmissible activity",
+        ),
+        pytest.param(
+            {"categories": ["debts", "enforcement_case"], "processing_activities": ["wmo-support"]},
+            "categories",
+            ["enforcement_case"],
+            id="scope wider than the activity",
+        ),
+        pytest.param(
+            {
+                "categories": ["debts", "reintegration_plan"],
+                "processing_activities": ["wmo-support", "signalling"],
+            },
+            "categories",
+            ["reintegration_plan"],
+            id="scope wider than every activity",
+        ),
+        pytest.param(
+            {"recipients": ["team", "enforcement"]},
+            "recipients",
+            ["enforcement"],
+            id="recipient acting under none of the activities",
+        ),
+        pytest.param(
+            {"valid_until_ns": T0 - 1}, "valid_until", ["past"], id="valid_until in the past"
+        ),
+        pytest.param({"valid_until_ns": T0}, "valid_until", ["past"], id="valid_until now"),
+    ],
+)
+def test_an_invalid_consent_is_refused_naming_the_field(
+    register: Register, overrides: dict[str, Any], field: str, named: list[str]
+) -> None:
+    # Validation comes before any write: an unbound session would fail on the first flush.
+    with Session() as s:
+        with pytest.raises(ConsentValidationError) as caught:
+            _give(s, register, **overrides)
+        assert not s.new
+
+    assert caught.value.field == field
+    for part in named:
+        assert part in caught.value.message
+    assert str(caught.value).startswith(f"{field}: ")
+    assert A not in str(caught.value)  # no personal data in the message
+
+
+def test_a_refused_consent_leaves_nothing_behind(engine: Engine, register: Register) -> None:
+    with pytest.raises(ConsentValidationError), session_scope(engine) as s:
+        _give(s, register, processing_activities=["pw-enforcement"], recipients=["enforcement"])
+    assert _count(engine, Consent) == 0
+    assert _count(engine, ConsentEvent) == 0
+
+
+@pytest.mark.parametrize("empty", ["categories", "processing_activities", "recipients"])
+def test_a_consent_must_name_at_least_one_of_each(empty: str) -> None:
+    with pytest.raises(ValidationError, match=empty):
+        make_consent_request(**{empty: []})
+
+
+def test_a_consent_spanning_several_activities_may_cover_each_ones_categories(
+    session: Session, register: Register
+) -> None:
+    c = _give(
+        session,
+        register,
+        categories=["debts", "reintegration_plan"],
+        processing_activities=["wmo-support", "pw-reintegration"],
+        recipients=["team", "work_income"],
+    )
+    assert c.categories == ["debts", "reintegration_plan"]
+
+
+# --- list, with status derived at the moment of asking -----------------------------------------
+
+
+def test_status_is_derived_from_the_time_of_asking(session: Session, register: Register) -> None:
+    c = _give(session, register, valid_until_ns=T0 + HOUR)
+
+    assert _statuses(session, A, T0 - 1) == {c.id: ConsentStatus.NOT_YET_VALID}
+    assert _statuses(session, A, T0) == {c.id: ConsentStatus.ACTIVE}
+    assert _statuses(session, A, T0 + HOUR - 1) == {c.id: ConsentStatus.ACTIVE}
+    assert _statuses(session, A, T0 + HOUR) == {c.id: ConsentStatus.EXPIRED}
+    assert active_consents(session, A, T0 + HOUR) == []
+
+
+def test_list_shows_every_consent_oldest_first_with_its_own_status(
+    session: Session, register: Register
+) -> None:
+    expired = _give(session, register, at=T0, valid_until_ns=T0 + HOUR)
+    withdrawn = _give(session, register, at=T0 + 1)
+    active = _give(session, register, at=T0 + 2)
+    withdraw_consent(session, A, withdrawn.id, T0 + 3)
+
+    views = list_consents(session, A, T0 + 2 * HOUR)
+
+    assert [(v.consent.id, v.status, v.withdrawn_at_ns) for v in views] == [
+        (expired.id, ConsentStatus.EXPIRED, None),
+        (withdrawn.id, ConsentStatus.WITHDRAWN, T0 + 3),
+        (active.id, ConsentStatus.ACTIVE, None),
+    ]
+
+
+def test_a_consent_without_end_stays_active(session: Session, register: Register) -> None:
+    c = _give(session, register)
+    assert _statuses(session, A, T0 + 10 * 365 * 24 * HOUR) == {c.id: ConsentStatus.ACTIVE}
+
+
+def test_a_resident_without_consents_has_none(session: Session) -> None:
+    assert list_consents(session, A, T0) == []
+    assert active_consents(session, A, T0) == []
+
+
+# --- withdraw -----------------------------------------------------------------------------------
+
+
+def test_a_withdrawal_counts_from_the_very_next_call(engine: Engine, register: Register) -> None:
+    with session_scope(engine) as s:
+        c = _give(s, register)
+    with session_scope(engine) as s:
+        assert _ids(active_consents(s, A, T0 + 5)) == {c.id}
+        view = withdraw_consent(s, A, c.id, T0 + 5)
+        assert (view.status, view.withdrawn_at_ns) == (ConsentStatus.WITHDRAWN, T0 + 5)
+
+    with Session(engine) as s:  # a new transaction: the next request
+        assert active_consents(s, A, T0 + 5) == []
+        assert _statuses(s, A, T0 + 5) == {c.id: ConsentStatus.WITHDRAWN}
+        # Asked about a moment before the withdrawal, it was still active then.
+        assert _ids(active_consents(s, A, T0 + 4)) == {c.id}
+
+
+def test_withdrawing_is_idempotent(engine: Engine, register: Register) -> None:
+    with session_scope(engine) as s:
+        c = _give(s, register)
+        first = withdraw_consent(s, A, c.id, T0 + 5)
+    with session_scope(engine) as s:
+        again = withdraw_consent(s, A, c.id, T0 + 9)
+
+    assert again.withdrawn_at_ns == first.withdrawn_at_ns == T0 + 5
+    assert again.status is ConsentStatus.WITHDRAWN
+    with Session(engine) as s:
+        events = s.exec(
+            select(ConsentEvent.event).where(col(ConsentEvent.consent_id) == c.id)
+        ).all()
+    assert sorted(events) == ["given", "withdrawn"]
+
+
+def test_overlapping_consents_count_separately(session: Session, register: Register) -> None:
+    first = _give(session, register, at=T0)
+    second = _give(session, register, at=T0 + 1, categories=["debts", "health"])
+    assert _ids(active_consents(session, A, T0 + 2)) == {first.id, second.id}
+
+    withdraw_consent(session, A, first.id, T0 + 3)
+
+    assert _ids(active_consents(session, A, T0 + 3)) == {second.id}
+
+
+def test_withdrawing_an_unknown_consent_is_not_found(session: Session) -> None:
+    with pytest.raises(ConsentNotFound) as caught:
+        withdraw_consent(session, A, "c-does-not-exist", T0)
+    assert type(caught.value) is ConsentNotFound
+    assert caught.value.consent_id == "c-does-not-exist"
+
+
+# --- two residents ------------------------------------------------------------------------------
+
+
+def test_residents_never_see_each_others_consents(session: Session, register: Register) -> None:
+    mine = _give(session, register, who=A)
+    theirs = _give(session, register, who=B)
+
+    assert [v.consent.id for v in list_consents(session, A, T0)] == [mine.id]
+    assert [v.consent.id for v in list_consents(session, B, T0)] == [theirs.id]
+    assert _ids(active_consents(session, A, T0)) == {mine.id}
+
+
+def test_withdrawing_another_residents_consent_looks_like_not_found(
+    engine: Engine, register: Register
+) -> None:
+    with session_scope(engine) as s:
+        theirs = _give(s, register, who=B)
+
+    with pytest.raises(ConsentNotFound) as caught, session_scope(engine) as s:
+        withdraw_consent(s, A, theirs.id, T0 + 1)
+
+    assert isinstance(caught.value, ConsentNotYours)
+    assert str(caught.value) == str(ConsentNotFound(theirs.id))  # indistinguishable in words
+    with Session(engine) as s:
+        assert _ids(active_consents(s, B, T0 + 1)) == {theirs.id}
+    assert _count(engine, ConsentEvent) == 1  # only the `given` event
