@@ -36,6 +36,15 @@ class Activity(_Frozen):
     consent_admissible: bool
     categories: tuple[str, ...]
     legal_basis: LegalBasis
+    retention_days: int = Field(
+        gt=0, description="How long audit entries of this activity keep their personal fields."
+    )
+    confidential_days: int = Field(
+        default=0,
+        ge=0,
+        description="How long an access under this activity is held back from the resident's "
+        "view (e.g. while a fraud investigation runs, AVG art. 23 / UAVG art. 41); 0: never.",
+    )
 
 
 class Flow(_Frozen):
