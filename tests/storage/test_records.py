@@ -66,7 +66,7 @@ def test_migrations_go_down_to_base_and_up_again(database_url: str) -> None:
         assert TABLES.isdisjoint(inspect(engine).get_table_names())
         engine.dispose()
 
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
         assert set(inspect(engine).get_table_names()) >= TABLES
         with Session(engine) as s:
