@@ -1,33 +1,70 @@
-"""Consent that residents control: given, listed and withdrawn; status derived, never stored."""
+"""Consent that residents control: given or recorded, listed, withdrawn; status derived.
+
+Scope is categories x processing activities x recipient domains (optionally named
+organisations) within a validity window; the register decides which activities admit consent.
+"""
 
 from consent.errors import (
     ConsentError,
     ConsentNotFound,
     ConsentNotYours,
     ConsentValidationError,
+    RecorderNotAllowed,
 )
-from consent.models import Consent, ConsentEvent, ConsentStatus
+from consent.models import (
+    Consent,
+    ConsentEvent,
+    ConsentEventType,
+    ConsentEvidence,
+    ConsentMethod,
+    ConsentStatus,
+)
+from consent.receipt import KANTARA_VERSION, consent_receipt
 from consent.service import (
+    RESIDENT,
+    TEAM_ROLES,
     ConsentRequest,
     ConsentView,
+    GivenBy,
+    HistoryEvent,
     active_consents,
+    consent_text,
+    get_consent,
     give_consent,
     list_consents,
+    recorded_by,
     withdraw_consent,
 )
+from consent.texts import LANGUAGES, TEXT_VERSION, ConsentText
 
 __all__ = [
+    "KANTARA_VERSION",
+    "LANGUAGES",
+    "RESIDENT",
+    "TEAM_ROLES",
+    "TEXT_VERSION",
     "Consent",
     "ConsentError",
     "ConsentEvent",
+    "ConsentEventType",
+    "ConsentEvidence",
+    "ConsentMethod",
     "ConsentNotFound",
     "ConsentNotYours",
     "ConsentRequest",
     "ConsentStatus",
+    "ConsentText",
     "ConsentValidationError",
     "ConsentView",
+    "GivenBy",
+    "HistoryEvent",
+    "RecorderNotAllowed",
     "active_consents",
+    "consent_receipt",
+    "consent_text",
+    "get_consent",
     "give_consent",
     "list_consents",
+    "recorded_by",
     "withdraw_consent",
 ]

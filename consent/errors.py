@@ -2,8 +2,9 @@
 
 ConsentError
 ├── ConsentNotFound          no consent with that id
-├── ConsentNotYours          the consent belongs to another resident (answered as not found)
-└── ConsentValidationError   the request names something the register does not allow
+│   └── ConsentNotYours      the consent belongs to another resident (answered as not found)
+├── ConsentValidationError   the request names something the register does not allow
+└── RecorderNotAllowed       this professional may not record consent on a resident's behalf
 """
 
 
@@ -14,7 +15,7 @@ class ConsentError(Exception):
 class ConsentNotFound(ConsentError):
     def __init__(self, consent_id: str) -> None:
         self.consent_id = consent_id
-        super().__init__(f"consent {consent_id} not found")
+        super().__init__(f"consent {consent_id[:40]} not found")
 
 
 class ConsentNotYours(ConsentNotFound):
@@ -26,3 +27,9 @@ class ConsentValidationError(ConsentError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class RecorderNotAllowed(ConsentError):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"recording consent on a resident's behalf is not allowed: {reason}")

@@ -1,14 +1,26 @@
-"""Consent tables. A consent row is never edited; what happens to it is an appended event."""
+"""Consent tables. A consent row is never edited; what happens to it is an appended event.
+
+    consents           the scope: categories x activities x recipient domains, and its window
+    consent_evidence   how it was given (digitally, or recorded by a professional with the hash
+                       of the signed form), the exact text and language the resident saw, the
+                       named organisations it is limited to, and the consent it replaces
+    consent_events     given, withdrawn, superseded (expiry is a fact of time: derived, not
+                       written, so it needs no background job)
+
+All three are append-only: database triggers refuse UPDATE and DELETE.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 
 class ConsentStatus(StrEnum):
+    """Derived at the moment of asking from the window and the events; never stored."""
+
     ACTIVE = "active"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
@@ -18,6 +30,15 @@ class ConsentStatus(StrEnum):
 class ConsentEventType(StrEnum):
     GIVEN = "given"
     WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
+    EXPIRED = "expired"  # derived from `valid_until_ns` when the history is read; never stored
+
+
+class ConsentMethod(StrEnum):
+    """How a consent was given."""
+
+    DIGITAL = "digital"  # by the resident, with their own token
+    RECORDED = "recorded"  # by a professional, from a conversation, with evidence
 
 
 class Consent(SQLModel, table=True):
@@ -34,6 +55,44 @@ class Consent(SQLModel, table=True):
     given_by: str = Field(
         sa_column=Column(String(200), nullable=False),
         description="`resident`, or the id of the professional who recorded it.",
+    )
+
+
+class ConsentEvidence(SQLModel, table=True):
+    """How a consent was given and what the resident saw. One row per consent, written with it.
+
+    Consents given before this table existed have no row; they read as given digitally, with
+    no stored text.
+    """
+
+    __tablename__ = "consent_evidence"
+
+    consent_id: str = Field(
+        sa_column=Column(String(40), ForeignKey("consents.id"), primary_key=True)
+    )
+    method: str = Field(sa_column=Column(String(20), nullable=False))
+    recorded_by: str | None = Field(
+        default=None,
+        sa_column=Column(String(200)),
+        description="The professional who recorded it; never shown to the resident.",
+    )
+    recorded_by_team: str | None = Field(default=None, sa_column=Column(String(80)))
+    form_sha256: str | None = Field(
+        default=None,
+        sa_column=Column(String(64)),
+        description="SHA-256 of the signed consent form, for a recorded consent.",
+    )
+    controller: str = Field(
+        sa_column=Column(String(200), nullable=False),
+        description="The organisation responsible (the municipality), e.g. gemeente-zaanstad.",
+    )
+    language: str = Field(sa_column=Column(String(8), nullable=False))
+    text_version: str = Field(sa_column=Column(String(40), nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    text_sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    recipient_organisations: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    supersedes: str | None = Field(
+        default=None, sa_column=Column(String(40), ForeignKey("consents.id"), index=True)
     )
 
 

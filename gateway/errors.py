@@ -12,6 +12,7 @@ Gateway errors (this module) plus the domain packages' errors map to a status he
     AuthError                  401
     RecordNotFound, ConsentNotFound (incl. ConsentNotYours)   404
     ConsentValidationError     422  naming the field
+    RecorderNotAllowed         403  only wijkteam roles record a consent on a resident's behalf
     PolicyError, AuditError, SQLAlchemyError                  503  fail closed: no data
 
 Messages never echo personal data (no BSNs, names or content).
@@ -27,7 +28,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit import AuditError
-from consent import ConsentNotFound, ConsentValidationError
+from consent import ConsentNotFound, ConsentValidationError, RecorderNotAllowed
 from gateway.auth import AuthError, AuthFailure
 from gateway.records import RecordNotFound
 from policy import Decision, PolicyError
@@ -103,6 +104,8 @@ def to_response(exc: Exception) -> JSONResponse:
             return _unprocessable(field, message)
         case ConsentValidationError(field=field, message=message):
             return _unprocessable(field, message)
+        case RecorderNotAllowed():
+            return _problem(403, "forbidden", str(exc))
         case RecordNotFound() | ConsentNotFound() | NotFound():
             return _problem(404, "not_found", str(exc))
         case Denied(decision=decision):
@@ -136,6 +139,7 @@ def install(app: FastAPI) -> None:
         RecordNotFound,
         ConsentNotFound,
         ConsentValidationError,
+        RecorderNotAllowed,
         PolicyError,
         AuditError,
         SQLAlchemyError,

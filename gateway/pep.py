@@ -146,7 +146,9 @@ class EnforcementPoint:
                         valid_from_ns=c.valid_from_ns,
                         valid_until_ns=c.valid_until_ns or 0,
                     )
-                    for c in active_consents(session, res.resident, ctx.now_ns)
+                    for c in active_consents(
+                        session, res.resident, ctx.now_ns, organisation=subject.organisation
+                    )
                 )
             inp = DecisionInput(
                 subject=subject,

@@ -5,24 +5,33 @@ Time is always passed in (`now_ns`), so expiry and withdrawal are tested without
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from consent import (
+    TEXT_VERSION,
     Consent,
     ConsentEvent,
+    ConsentEventType,
+    ConsentEvidence,
+    ConsentMethod,
     ConsentNotFound,
     ConsentNotYours,
     ConsentStatus,
     ConsentValidationError,
     active_consents,
+    consent_text,
+    get_consent,
     give_consent,
     list_consents,
+    recorded_by,
     withdraw_consent,
 )
 from gateway.db import session_scope
@@ -32,6 +41,7 @@ from tests.factories import make_consent_request
 T0 = 1_764_400_000_000_000_000
 HOUR = 3_600 * 10**9
 A, B = "ps-resident-a", "ps-resident-b"
+FORM = hashlib.sha256(b"scan of the signed form").hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +78,15 @@ def _count(engine: Engine, model: Any) -> int:
 def test_a_valid_consent_is_stored_normalised_with_its_given_event(
     engine: Engine, register: Register
 ) -> None:
+    scope: dict[str, Any] = {
+        "categories": ["debts", "income", "debts"],
+        "processing_activities": ["wmo-support"],
+        "recipients": ["team"],
+        "valid_until_ns": T0 + HOUR,
+    }
+    shown = consent_text(register, make_consent_request(**scope), T0, "gemeente-zaanstad")
     with session_scope(engine) as s:
-        given = _give(
-            s,
-            register,
-            categories=["debts", "income", "debts"],
-            processing_activities=["wmo-support"],
-            recipients=["team"],
-            valid_until_ns=T0 + HOUR,
-        )
+        given = _give(s, register, text_sha256=shown.sha256, **scope)
 
     with Session(engine) as s:
         stored = s.get_one(Consent, given.id)
@@ -86,14 +96,46 @@ def test_a_valid_consent_is_stored_normalised_with_its_given_event(
     assert (stored.valid_from_ns, stored.valid_until_ns, stored.given_at_ns) == (T0, T0 + HOUR, T0)
     assert stored.given_by == "resident"
     assert [(e.event, e.at_ns, e.actor) for e in events] == [("given", T0, "resident")]
+    with Session(engine) as s:
+        ev = s.get_one(ConsentEvidence, given.id)
+    assert (ev.method, ev.recorded_by, ev.form_sha256) == ("digital", None, None)
+    assert (ev.controller, ev.language, ev.recipient_organisations) == (
+        "gemeente-zaanstad",
+        "nl",
+        [],
+    )
+    assert (ev.text, ev.text_sha256) == (shown.text, shown.sha256)
+    assert "gemeente Zaanstad" in ev.text
+    assert "schulden en inkomen" in ev.text
 
 
-def test_a_professional_can_record_a_consent_on_a_residents_behalf(
-    session: Session, register: Register
+def test_a_professional_records_a_consent_with_its_evidence(
+    engine: Engine, register: Register
 ) -> None:
-    c = give_consent(session, register, A, make_consent_request(), T0, given_by="emp-7")
-    assert c.given_by == "emp-7"
-    assert _ids(active_consents(session, A, T0)) == {c.id}
+    who = recorded_by(
+        register,
+        professional="emp-7",
+        roles=["team_generalist"],
+        teams=["wt-oost"],
+        municipality="zaanstad",
+        form_sha256=FORM,
+    )
+    with session_scope(engine) as s:
+        c = give_consent(s, register, A, make_consent_request(language="en"), T0, given_by=who)
+
+    with Session(engine) as s:
+        view = get_consent(s, A, c.id, T0)
+        assert _ids(active_consents(s, A, T0)) == {c.id}
+    assert view.method is ConsentMethod.RECORDED
+    assert view.consent.given_by == "emp-7"
+    ev = view.evidence
+    assert ev is not None
+    assert (ev.recorded_by, ev.recorded_by_team, ev.form_sha256) == ("emp-7", "wt-oost", FORM)
+    assert (ev.language, ev.text_version) == ("en", TEXT_VERSION)
+    assert ev.text.startswith("I give my consent to the municipality of Zaanstad.")
+    assert ev.text_sha256 == hashlib.sha256(ev.text.encode()).hexdigest()
+    # The resident's history names the team, never the professional.
+    assert [(h.event, h.by) for h in view.history] == [(ConsentEventType.GIVEN, "team")]
 
 
 @pytest.mark.parametrize(
@@ -154,6 +196,25 @@ def test_a_professional_can_record_a_consent_on_a_residents_behalf(
             {"valid_until_ns": T0 - 1}, "valid_until", ["past"], id="valid_until in the past"
         ),
         pytest.param({"valid_until_ns": T0}, "valid_until", ["past"], id="valid_until now"),
+        pytest.param(
+            {"valid_from_ns": T0 + 2 * HOUR, "valid_until_ns": T0 + HOUR},
+            "valid_until",
+            ["before valid_from"],
+            id="valid_until before valid_from",
+        ),
+        pytest.param(
+            {"valid_from_ns": T0 - HOUR}, "valid_from", ["never reaches back"], id="backdated"
+        ),
+        pytest.param(
+            {"recipient_organisations": ["gemeente-elders"]},
+            "recipient_organisations",
+            ["gemeente-elders"],
+            id="unknown organisation",
+        ),
+        pytest.param({"language": "fy"}, "language", ["nl, en"], id="no text in that language"),
+        pytest.param(
+            {"text_sha256": "0" * 64}, "text_sha256", ["differs"], id="another text was shown"
+        ),
     ],
 )
 def test_an_invalid_consent_is_refused_naming_the_field(
@@ -228,14 +289,88 @@ def test_list_shows_every_consent_oldest_first_with_its_own_status(
     ]
 
 
-def test_a_consent_without_end_stays_active(session: Session, register: Register) -> None:
-    c = _give(session, register)
-    assert _statuses(session, A, T0 + 10 * 365 * 24 * HOUR) == {c.id: ConsentStatus.ACTIVE}
-
-
-def test_a_resident_without_consents_has_none(session: Session) -> None:
+def test_a_consent_without_end_stays_active_and_expiry_shows_in_the_history(
+    session: Session, register: Register
+) -> None:
     assert list_consents(session, A, T0) == []
+    forever = _give(session, register)
+    timed = _give(session, register, at=T0 + 1, valid_until_ns=T0 + HOUR)
+
+    later = T0 + 10 * 365 * 24 * HOUR
+    assert _statuses(session, A, later) == {
+        forever.id: ConsentStatus.ACTIVE,
+        timed.id: ConsentStatus.EXPIRED,
+    }
+    # Expiry is derived, never written: no job ran, yet the history shows it at its moment.
+    view = get_consent(session, A, timed.id, later)
+    assert [(h.event, h.at_ns, h.by) for h in view.history] == [
+        (ConsentEventType.GIVEN, T0 + 1, "resident"),
+        (ConsentEventType.EXPIRED, T0 + HOUR, "time"),
+    ]
+    # Withdrawing what already expired appends nothing.
+    assert withdraw_consent(session, A, timed.id, later).status is ConsentStatus.EXPIRED
+    assert get_consent(session, A, timed.id, later).history == view.history
+
+
+def test_a_consent_can_start_later(session: Session, register: Register) -> None:
+    c = _give(session, register, valid_from_ns=T0 + HOUR)
+    assert _statuses(session, A, T0) == {c.id: ConsentStatus.NOT_YET_VALID}
     assert active_consents(session, A, T0) == []
+    assert _ids(active_consents(session, A, T0 + HOUR)) == {c.id}
+
+
+def test_a_new_consent_supersedes_an_older_one(engine: Engine, register: Register) -> None:
+    with session_scope(engine) as s:
+        old = _give(s, register)
+        theirs = _give(s, register, who=B)
+    with session_scope(engine) as s:
+        new = _give(s, register, at=T0 + 5, categories=["debts", "health"], supersedes=old.id)
+
+    with Session(engine) as s:
+        assert _ids(active_consents(s, A, T0 + 5)) == {new.id}
+        old_view, new_view = get_consent(s, A, old.id, T0 + 5), get_consent(s, A, new.id, T0 + 5)
+        # Nothing was edited: the old consent reads as ended by an appended event.
+        assert (old_view.status, old_view.withdrawn_at_ns) == (ConsentStatus.WITHDRAWN, T0 + 5)
+        assert old_view.superseded_by == new.id
+        assert [h.event for h in old_view.history] == ["given", "superseded"]
+        assert new_view.evidence is not None
+        assert new_view.evidence.supersedes == old.id
+        with pytest.raises(ConsentValidationError, match="already ended"):
+            _give(s, register, at=T0 + 6, supersedes=old.id)
+        # Another resident's consent cannot be ended this way, nor learned about.
+        with pytest.raises(ConsentValidationError) as caught:
+            _give(s, register, at=T0 + 6, supersedes=theirs.id)
+        assert caught.value.message == "no consent of this resident with that id"
+        assert _ids(active_consents(s, B, T0 + 6)) == {theirs.id}
+
+
+def test_a_consent_naming_organisations_counts_only_for_them(
+    session: Session, register: Register
+) -> None:
+    named = _give(session, register, recipient_organisations=["gemeente-zaanstad"])
+    anyone = _give(session, register, at=T0 + 1)
+
+    assert _ids(active_consents(session, A, T0 + 1)) == {named.id, anyone.id}
+    assert _ids(active_consents(session, A, T0 + 1, "gemeente-zaanstad")) == {named.id, anyone.id}
+    assert _ids(active_consents(session, A, T0 + 1, "regio-elders")) == {anyone.id}
+    ev = get_consent(session, A, named.id, T0 + 1).evidence
+    assert ev is not None
+    assert "(alleen bij gemeente Zaanstad)" in ev.text
+
+
+def test_the_consent_tables_refuse_update_and_delete(engine: Engine, register: Register) -> None:
+    with session_scope(engine) as s:
+        c = _give(s, register)
+    for table, sql in [
+        ("consent_evidence", "UPDATE consent_evidence SET form_sha256 = 'x'"),
+        ("consent_evidence", "DELETE FROM consent_evidence"),
+        ("consent_events", "UPDATE consent_events SET at_ns = 0"),
+        ("consents", "UPDATE consents SET valid_until_ns = 1"),
+    ]:
+        with pytest.raises(IntegrityError, match=f"{table} is append-only"), engine.begin() as conn:
+            conn.execute(text(sql))
+    with Session(engine) as s:
+        assert get_consent(s, A, c.id, T0).status is ConsentStatus.ACTIVE
 
 
 # --- withdraw -----------------------------------------------------------------------------------
