@@ -1,20 +1,56 @@
 """The audit trail: append first, answer after. Append-only, hash-chained, verifiable."""
 
 from audit.chain import ChainReport, canonical, record_hash, verify_rows
-from audit.errors import AuditError, AuditWriteFailed, ChainBroken
-from audit.models import GENESIS_HASH, AuditEntry, AuditRecord
+from audit.checkpoint import BadNote, Checkpoint, NoteSigner, open_note, vkey
+from audit.errors import AuditError, AuditWriteFailed, ChainBroken, TreeSizeUnavailable
+from audit.models import (
+    GENESIS_HASH,
+    PERSONAL_FIELDS,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditRecord,
+    AuditTreeNode,
+)
 from audit.store import AuditStore
+from audit.tree import (
+    InclusionProof,
+    checkpoint,
+    consistency_proof,
+    inclusion_proof,
+    latest_checkpoint,
+    root_at,
+)
+from audit.verify import VerifyReport, verify_log
+from audit.writer import GroupCommitWriter
 
 __all__ = [
     "GENESIS_HASH",
+    "PERSONAL_FIELDS",
+    "AuditCheckpoint",
     "AuditEntry",
     "AuditError",
     "AuditRecord",
     "AuditStore",
+    "AuditTreeNode",
     "AuditWriteFailed",
+    "BadNote",
     "ChainBroken",
     "ChainReport",
+    "Checkpoint",
+    "GroupCommitWriter",
+    "InclusionProof",
+    "NoteSigner",
+    "TreeSizeUnavailable",
+    "VerifyReport",
     "canonical",
+    "checkpoint",
+    "consistency_proof",
+    "inclusion_proof",
+    "latest_checkpoint",
+    "open_note",
     "record_hash",
+    "root_at",
+    "verify_log",
     "verify_rows",
+    "vkey",
 ]

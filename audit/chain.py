@@ -16,10 +16,11 @@ from typing import Any
 
 import rfc8785
 
+from audit.merkle import leaf_hash
 from audit.models import GENESIS_HASH
 
 #: Fields that are not part of the hashed payload.
-_NOT_HASHED = frozenset({"hash", "policy_input"})
+_NOT_HASHED = frozenset({"hash", "policy_input", "leaf_hash", "erased_at"})
 
 
 def input_digest(policy_input: Mapping[str, Any] | None) -> str | None:
@@ -52,21 +53,45 @@ class ChainReport:
     problem: str | None = None
 
 
+def check_row(row: Mapping[str, Any], prev: str, expected_seq: int) -> tuple[str | None, bytes]:
+    """(problem or None, the row's RFC 9162 leaf hash) for one row that should follow `prev`.
+
+    A tombstone (`erased_at` set) no longer holds the bytes its hashes were made from: its link
+    to the previous row and its stored leaf hash are all that is left to check here; the signed
+    checkpoints cover the leaf hash.
+    """
+    seq = int(row["seq"])
+    if seq != expected_seq:
+        return f"gap: expected seq {expected_seq}", b""
+    if row["prev_hash"] != prev:
+        return "prev_hash does not match", b""
+    if row.get("erased_at"):
+        stored = row.get("leaf_hash")
+        if not stored or len(stored) != 64:
+            return "tombstone without a leaf hash", b""
+        return None, bytes.fromhex(stored)
+    if row.get("policy_input_sha256") != input_digest(row.get("policy_input")):
+        return "stored policy input was altered", b""
+    data = canonical(payload_of(row))
+    if hashlib.sha256(data).hexdigest() != row["hash"]:
+        return "hash does not match the record", b""
+    leaf = leaf_hash(data)
+    stored = row.get("leaf_hash")
+    if stored is not None and stored != leaf.hex():
+        return "stored leaf hash does not match the record", b""
+    return None, leaf
+
+
 def verify_rows(rows: Iterable[Mapping[str, Any]]) -> ChainReport:
     """Recompute the chain over rows ordered by `seq`; stop at the first break."""
     prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
     for row in rows:
-        seq = int(row["seq"])
-        if seq != expected_seq:
-            return ChainReport(False, checked, expected_seq, f"gap: expected seq {expected_seq}")
-        if row["prev_hash"] != prev:
-            return ChainReport(False, checked, seq, "prev_hash does not match")
-        if row.get("policy_input_sha256") != input_digest(row.get("policy_input")):
-            return ChainReport(False, checked, seq, "stored policy input was altered")
-        if record_hash(payload_of(row)) != row["hash"]:
-            return ChainReport(False, checked, seq, "hash does not match the record")
+        problem, _ = check_row(row, prev, expected_seq)
+        if problem is not None:
+            seq = expected_seq if problem.startswith("gap") else int(row["seq"])
+            return ChainReport(False, checked, seq, problem)
         prev = str(row["hash"])
         expected_seq += 1
         checked += 1

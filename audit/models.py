@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, BigInteger, Column, String
+from sqlalchemy import JSON, BigInteger, Column, Index, SmallInteger, String, Text
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -53,8 +53,22 @@ class AuditEntry(BaseModel):
     )
 
 
+#: Fields the retention job erases (they name or link to a person); see docs/audit.md.
+PERSONAL_FIELDS = (
+    "subject_id",
+    "resident",
+    "record_id",
+    "consent_id",
+    "basis_ref",
+    "request_id",
+    "policy_input",
+)
+
+
 class AuditRecord(SQLModel, table=True):
     __tablename__ = "audit_records"
+    # The resident's access log pages through their records by seq.
+    __table_args__ = (Index("ix_audit_records_resident_seq", "resident", "seq"),)
 
     seq: int = SQLField(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     event_type: str = SQLField(sa_column=Column(String(64), nullable=False))
@@ -86,3 +100,28 @@ class AuditRecord(SQLModel, table=True):
     policy_input_sha256: str | None = SQLField(default=None, sa_column=Column(String(64)))
     prev_hash: str = SQLField(sa_column=Column(String(64), nullable=False))
     hash: str = SQLField(sa_column=Column(String(64), nullable=False, unique=True))
+    # Not hashed: derived (the RFC 9162 leaf hash of the record's canonical JSON, kept so the
+    # tree outlives erasure) and the erasure mark of a tombstone.
+    leaf_hash: str | None = SQLField(default=None, sa_column=Column(String(64)))
+    erased_at: str | None = SQLField(default=None, sa_column=Column(String(40)))
+
+
+class AuditTreeNode(SQLModel, table=True):
+    """The head of a perfect subtree of the Merkle tree (level >= 1), written once."""
+
+    __tablename__ = "audit_tree_nodes"
+
+    level: int = SQLField(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    idx: int = SQLField(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hash: str = SQLField(sa_column=Column(String(64), nullable=False))
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A signed checkpoint of the tree: one per tree size, written once."""
+
+    __tablename__ = "audit_checkpoints"
+
+    tree_size: int = SQLField(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    root_hash: str = SQLField(sa_column=Column(String(64), nullable=False))
+    created_at: str = SQLField(sa_column=Column(String(40), nullable=False))
+    note: str = SQLField(sa_column=Column(Text, nullable=False))

@@ -10,6 +10,7 @@ defence: a second write at the same position fails instead of forking the chain.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -17,12 +18,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
-from audit.chain import ChainReport, input_digest, payload_of, record_hash, verify_rows
+from audit.chain import ChainReport, canonical, input_digest, payload_of, verify_rows
 from audit.errors import AuditWriteFailed
+from audit.merkle import leaf_hash
 from audit.models import GENESIS_HASH, AuditEntry, AuditRecord
 
 # Any constant works; it only has to be the same for every writer.
-_PG_APPEND_LOCK = 0x646F656C  # "doel"
+PG_APPEND_LOCK = 0x646F656C  # "doel"
 
 
 class AuditStore:
@@ -48,7 +50,9 @@ class AuditStore:
                 row["seq"] = seq
                 row["prev_hash"] = prev
                 row["policy_input_sha256"] = input_digest(entry.policy_input)
-                row["hash"] = record_hash(payload_of(row))
+                data = canonical(payload_of(row))
+                row["hash"] = hashlib.sha256(data).hexdigest()
+                row["leaf_hash"] = leaf_hash(data).hex()
                 record = AuditRecord.model_validate(row)
                 session.add(record)
                 written.append(record)
@@ -62,7 +66,7 @@ class AuditStore:
     def _lock(session: Session) -> None:
         bind = session.get_bind()
         if bind.dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_APPEND_LOCK})
 
     def for_resident(
         self, session: Session, pseudonym: str, limit: int = 500
@@ -76,9 +80,11 @@ class AuditStore:
         )
         return session.scalars(stmt).all()
 
-    def iter_rows(self, session: Session, batch: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every record as a plain dict, in `seq` order, fetched in batches."""
-        last = 0
+    def iter_rows(
+        self, session: Session, batch: int = 1000, after: int = 0
+    ) -> Iterator[dict[str, Any]]:
+        """Every record after `after` as a plain dict, in `seq` order, fetched in batches."""
+        last = after
         while True:
             stmt = (
                 select(AuditRecord)

@@ -27,7 +27,8 @@ from audit import (
     AuditWriteFailed,
     ChainReport,
 )
-from audit.chain import payload_of, record_hash
+from audit.chain import canonical, payload_of, record_hash
+from audit.merkle import leaf_hash
 from consent import give_consent, withdraw_consent
 from gateway.db import session_scope
 from gateway.records import CaseRecord, create_record
@@ -322,14 +323,14 @@ def test_rehashing_an_altered_row_moves_the_break_to_the_next_row(engine: Engine
     row = _rows(engine)[1]
     row["allowed"] = False
     table = SQLModel.metadata.tables["audit_records"]
+    forged = {
+        "hash": record_hash(payload_of(row)),
+        "leaf_hash": leaf_hash(canonical(payload_of(row))).hex(),
+    }
 
     with engine.begin() as conn:
         _disable_update_guard(conn)
-        conn.execute(
-            update(table)
-            .where(table.c.seq == 2)
-            .values(allowed=False, hash=record_hash(payload_of(row)))
-        )
+        conn.execute(update(table).where(table.c.seq == 2).values(allowed=False, **forged))
 
     report = _verify(engine)
     assert (report.ok, report.first_bad_seq, report.problem) == (
