@@ -15,12 +15,15 @@ A new or edited policy should be compiled and tested in a separate process first
 
 from __future__ import annotations
 
+import ctypes
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import regopy
+from regopy import rego_shared
 
 from policy.bundle import revision as content_revision
 from policy.contract import DECISION_QUERY, Decision, DecisionInput
@@ -62,12 +65,18 @@ class EmbeddedEngine:
     def evaluate(self, document: Mapping[str, Any]) -> object:
         """The raw value of the decision rule for an input document (not yet parsed)."""
         try:
-            value = regopy.Input(dict(document))
-            with self._lock:
-                self._query.set_input(value)
-                out = self._query.query_bundle(self._bundle)
+            value = _input(document)
+            try:
+                with self._lock:
+                    rego_shared.rego_set_input(self._query._impl, value)
+                    out = self._query.query_bundle(self._bundle)
+            finally:
+                _C.regoFreeInput(value)
         except regopy.RegoError as exc:
             raise PolicyUnavailable(ENGINE, f"evaluation failed: {_message(str(exc))}") from None
+        except (ValueError, ctypes.ArgumentError) as exc:
+            # A value that is not JSON (regopy's own builder raised ValueError here too).
+            raise PolicyUnavailable(ENGINE, f"input refused: {type(exc).__name__}") from None
         if not out.ok():
             raise PolicyUnavailable(ENGINE, f"evaluation failed: {_message(str(out))}")
         if len(out) != 1:
@@ -76,6 +85,74 @@ class EmbeddedEngine:
         if not isinstance(bindings, dict) or "x" not in bindings:
             raise InvalidDecision("the decision is undefined")
         return bindings["x"]
+
+
+# rego-cpp's C API as regopy 1.5.2 binds it (argument and result types are set there).
+_C: Any = rego_shared.rego
+
+
+def _input(document: Mapping[str, Any]) -> int:
+    """A rego-cpp input handle for `document`; the caller frees it (`regoFreeInput`).
+
+    The same C calls as `regopy.Input`, without its per-value overhead (abstract-class
+    checks, a string buffer per string): ~50 µs instead of ~110 µs for a decision input.
+    Exact types first; anything else takes regopy's path (sets, other mappings and
+    sequences). Any failed call refuses the whole input.
+    """
+    handle = _C.regoNewInput()
+    if not handle:
+        raise regopy.RegoError("Unable to create input")
+    try:
+        if _add(handle, document):
+            raise regopy.RegoError("Unable to create input")
+    except BaseException:
+        _C.regoFreeInput(handle)
+        raise
+    return int(handle)
+
+
+def _add(p: int, value: Any) -> int:
+    """Push `value` onto the input stack; a non-zero result means a call failed."""
+    kind = type(value)
+    if kind is str:
+        return int(_C.regoInputString(p, value.encode("utf-8")))
+    if kind is dict:
+        bad = 0
+        for k, v in value.items():
+            bad |= _add(p, k) | _add(p, v) | _C.regoInputObjectItem(p)
+        return bad | int(_C.regoInputObject(p, len(value)))
+    if kind is list or kind is tuple:
+        bad = 0
+        for v in value:
+            bad |= _add(p, v)
+        return bad | int(_C.regoInputArray(p, len(value)))
+    if value is True or value is False:
+        return int(_C.regoInputBoolean(p, value))
+    if kind is int:
+        return int(_C.regoInputInt(p, value))
+    if value is None:
+        return int(_C.regoInputNull(p))
+    return _add_other(p, value)
+
+
+def _add_other(p: int, value: Any) -> int:
+    # regopy's order for what is not an exact JSON type.
+    if isinstance(value, int):
+        return int(_C.regoInputInt(p, value))
+    if isinstance(value, float):
+        return int(_C.regoInputFloat(p, value))
+    if isinstance(value, str):
+        return _add(p, str(value))
+    bad = 0
+    if isinstance(value, AbstractSet):
+        for v in value:
+            bad |= _add(p, v)
+        return bad | int(_C.regoInputSet(p, len(value)))
+    if isinstance(value, Mapping):
+        return _add(p, dict(value))
+    if isinstance(value, Sequence):
+        return _add(p, list(value))
+    raise ValueError(f"Cannot convert object of type {type(value)} to rego input")
 
 
 def _compile(modules: Mapping[str, str], data: Mapping[str, Any]) -> Any:

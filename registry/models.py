@@ -86,7 +86,26 @@ class Register(_Frozen):
     mandates: dict[str, tuple[str, ...]]
 
     def policy_data(self) -> dict[str, Any]:
-        """The register as the policy's `data.doelbinding.register`: ids and rules, no labels."""
+        """The register as the policy's `data.doelbinding.register`: ids and rules, no labels.
+
+        Shaped as an index, so the policy looks things up instead of iterating (rego-cpp pays
+        per evaluated expression): sets of ids are objects `{id: true}`, mandates are
+        `{role: {activity: true}}`, an activity's categories are `{category: true}`, and flows
+        are indexed `[category][activity]`, each a list of the flows covering both, in
+        register order. The same law as the register, only shaped for lookups: which flow
+        applies (domains) and everything else is still decided by the policy.
+        """
+        flows: dict[str, dict[str, list[dict[str, str]]]] = {}
+        for f in self.flows:
+            entry = {
+                "id": f.id,
+                "from_domain": f.from_domain,
+                "to_domain": f.to_domain,
+                "article": f.article,
+            }
+            for category in dict.fromkeys(f.categories):
+                for activity in dict.fromkeys(f.activities):
+                    flows.setdefault(category, {}).setdefault(activity, []).append(entry)
         return {
             "profile": self.profile,
             "categories": {k: {"domain": c.domain} for k, c in self.categories.items()},
@@ -95,27 +114,17 @@ class Register(_Frozen):
                     "purpose": a.purpose,
                     "domain": a.domain,
                     "consent_admissible": a.consent_admissible,
-                    "categories": list(a.categories),
+                    "categories": dict.fromkeys(a.categories, True),
                     "article": a.legal_basis.article,
                 }
                 for k, a in self.activities.items()
             },
-            "flows": [
-                {
-                    "id": f.id,
-                    "categories": list(f.categories),
-                    "activities": list(f.activities),
-                    "from_domain": f.from_domain,
-                    "to_domain": f.to_domain,
-                    "article": f.article,
-                }
-                for f in self.flows
-            ],
-            "roles": sorted(self.roles),
-            "mandates": {role: list(acts) for role, acts in self.mandates.items()},
+            "flows": flows,
+            "roles": dict.fromkeys(sorted(self.roles), True),
+            "mandates": {role: dict.fromkeys(acts, True) for role, acts in self.mandates.items()},
             "teams": {
                 k: {"domain": t.domain, "municipality": t.municipality}
                 for k, t in self.teams.items()
             },
-            "municipalities": sorted(self.municipalities),
+            "municipalities": dict.fromkeys(sorted(self.municipalities), True),
         }

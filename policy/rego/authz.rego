@@ -7,134 +7,174 @@
 #
 # The register (`data.doelbinding.register`) is data: the policy invents no law. Every
 # allow names its basis (role, law or consent) and every decision carries a reason code.
+#
+# Written for rego-cpp's cost model (docs/policy.md, "Performance"): every `.` or `[]` step
+# and every iteration costs microseconds, and a rule whose value is an object copies it on
+# every query. So the register is shaped as an index (`Register.policy_data`) and looked
+# up, never scanned; input fields and register facts are read once into scalar rules
+# (`act_domain`, `rtype`, …), which are evaluated once per query and then cheap to reuse.
 package doelbinding.authz
 
 import rego.v1
 
-reg := data.doelbinding.register
-
-activity := reg.activities[input.processing_activity]
-
-category := reg.categories[input.resource.category]
-
 # ---------------------------------------------------------------------------------------
-# The entry rule. `outcome` is always defined (deny by default); the shape is fixed here.
+# The entry rule. Checked in this order; the first branch that holds decides. Validity
+# first, then the rules that deny regardless of basis, then the bases (owner > law flow >
+# consent), then the most informative refusal. Always defined (deny by default).
 # ---------------------------------------------------------------------------------------
 
-decision := {
-	"allow": outcome.allow,
-	"reasons": [{"code": outcome.code, "message": message(outcome.code)}],
-	"basis": outcome.basis,
+default decision := {
+	"allow": false,
+	"reasons": [{"code": "no_legal_basis", "message": "No legal basis in the register covers this category for this activity."}],
+	"basis": null,
 	"redact": [],
 	"obligations": [],
 }
 
-# Checked in this order; the first branch that holds decides. Validity first, then the
-# rules that deny regardless of basis, then the bases (owner > law flow > consent), then
-# the most informative refusal.
-default outcome := {"allow": false, "code": "no_legal_basis", "basis": null}
-
-outcome := deny("unknown_role") if {
-	some role in input.subject.roles
-	not known_role(role)
-} else := deny("unknown_action") if {
+decision := deny("unknown_role", msg_unknown_role) if {
+	some role in roles
+	not data.doelbinding.register.roles[role]
+} else := deny("unknown_action", msg_unknown_action) if {
 	not known_action
-} else := deny("unknown_resource_type") if {
+} else := deny("unknown_resource_type", msg_unknown_resource_type) if {
 	not known_resource_type
-} else := deny("other_municipality") if {
+} else := deny("other_municipality", msg_other_municipality) if {
 	not same_municipality
-} else := allow("privacy_officer_audit_metadata", "role", "AVG art. 38 en 39") if {
+} else := allow("privacy_officer_audit_metadata", msg_privacy_officer_audit_metadata, "role", "AVG art. 38 en 39") if {
 	# Rule 7: the privacy officer supervises through audit metadata, never content.
-	input.resource.type == "audit_log"
-	input.action == "read"
-	has_role("privacy_officer")
-} else := deny("unknown_activity") if {
-	not activity
-} else := deny("unknown_category") if {
-	input.resource.type == "record"
-	not category
-} else := deny("privacy_officer_sees_no_content") if {
-	input.resource.type == "record"
-	has_role("privacy_officer")
+	rtype == "audit_log"
+	action == "read"
+	privacy_officer
+} else := deny("unknown_activity", msg_unknown_activity) if {
+	not act_purpose
+} else := deny("unknown_category", msg_unknown_category) if {
+	rtype == "record"
+	not cat_domain
+} else := deny("privacy_officer_sees_no_content", msg_privacy_officer_sees_no_content) if {
+	rtype == "record"
+	privacy_officer
 	not mandated
-} else := deny("no_mandate") if {
+} else := deny("no_mandate", msg_no_mandate) if {
 	# Rule 2: the activity decides, not the person. Some role must hold its mandate.
 	not mandated
-} else := deny("aggregates_only") if {
+} else := deny("aggregates_only", msg_aggregates_only) if {
 	# Rule 5: statistics get aggregates, never a record.
-	activity.purpose == "statistics"
-} else := own_access_outcome if {
+	act_purpose == "statistics"
+} else := own_access_decision if {
 	# Rule 6: residents read their own records and access log, nothing of anyone else.
-	activity.purpose == "own_access"
-} else := deny("no_legal_basis") if {
+	act_purpose == "own_access"
+} else := deny("no_legal_basis", msg_no_legal_basis) if {
 	# Audit logs are read by the resident they are about and by the privacy officer only.
-	input.resource.type != "record"
-} else := allow(owner_code, owner_basis_type, activity.article) if {
-	owner_path
-} else := allow("legal_flow", "law", flow_article) if {
+	rtype != "record"
+} else := allow("activity_legal_basis", msg_activity_legal_basis, "law", act_article) if {
+	# Rule 1, owner path: the activity's own legal basis covers the category.
+	owner_domain
+	act_domain != "team"
+} else := allow("team_member_support", msg_team_member_support, "role", act_article) if {
+	# Team-domain activities additionally require membership of the team holding the record.
+	owner_domain
+	act_domain == "team"
+	in_record_team
+} else := allow("legal_flow", msg_legal_flow, "law", flow_article) if {
 	# Rule 3: a flow the register records as law (e.g. benefit data to enforcement).
 	flow_article
-} else := allow("consent_given", "consent", consent_id) if {
+} else := allow("consent_given", msg_consent_given, "consent", consent_id) if {
 	# Rule 1: consent, only where the register says it is admissible for the activity.
 	consent_id
-} else := deny(refusal_code)
+} else := deny("other_team", msg_other_team) if {
+	# Refusals: the most informative reason when nothing allows.
+	owner_domain
+	act_domain == "team"
+} else := deny("consent_required", msg_consent_required) if {
+	act_consent_admissible == true
+	category_in_activity
+} else := deny("support_data_stays_in_team", msg_support_data_stays_in_team) if {
+	cat_domain == "team"
+	act_domain != "team"
+} else := deny("no_legal_basis", msg_no_legal_basis)
 
-deny(code) := {"allow": false, "code": code, "basis": null}
+deny(code, message) := {
+	"allow": false,
+	"reasons": [{"code": code, "message": message}],
+	"basis": null,
+	"redact": [],
+	"obligations": [],
+}
 
-allow(code, basis_type, ref) := {"allow": true, "code": code, "basis": {"type": basis_type, "ref": ref}}
+allow(code, message, basis_type, ref) := {
+	"allow": true,
+	"reasons": [{"code": code, "message": message}],
+	"basis": {"type": basis_type, "ref": ref},
+	"redact": [],
+	"obligations": [],
+}
+
+# ---------------------------------------------------------------------------------------
+# Facts, read once per query: the input's fields and the register's entries for them.
+# Undefined when absent (an unknown activity has no `act_purpose`).
+# ---------------------------------------------------------------------------------------
+
+roles := input.subject.roles
+
+action := input.action
+
+activity_id := input.processing_activity
+
+rtype := input.resource.type
+
+rcat := input.resource.category
+
+act_purpose := data.doelbinding.register.activities[activity_id].purpose
+
+act_domain := data.doelbinding.register.activities[activity_id].domain
+
+act_consent_admissible := data.doelbinding.register.activities[activity_id].consent_admissible
+
+act_article := data.doelbinding.register.activities[activity_id].article
+
+cat_domain := data.doelbinding.register.categories[rcat].domain
 
 # ---------------------------------------------------------------------------------------
 # Validity
 # ---------------------------------------------------------------------------------------
 
-known_role(role) if {
-	some r in reg.roles
-	r == role
-}
+known_action if action == "read"
 
-has_role(role) if {
-	some r in input.subject.roles
-	r == role
-}
+known_action if action == "create"
 
-known_action if input.action == "read"
+known_resource_type if rtype == "record"
 
-known_action if input.action == "create"
-
-known_resource_type if input.resource.type == "record"
-
-known_resource_type if input.resource.type == "audit_log"
+known_resource_type if rtype == "audit_log"
 
 # Rule 8: a subject never sees data of another municipality.
 same_municipality if {
-	some m in reg.municipalities
-	m == input.subject.municipality
+	m := input.subject.municipality
+	data.doelbinding.register.municipalities[m]
 	input.resource.municipality == m
 }
 
-mandated if {
-	some role in input.subject.roles
-	some a in reg.mandates[role]
-	a == input.processing_activity
+privacy_officer if {
+	some role in roles
+	role == "privacy_officer"
 }
 
-category_in_activity if {
-	some c in activity.categories
-	c == input.resource.category
+mandated if {
+	some role in roles
+	data.doelbinding.register.mandates[role][activity_id]
 }
+
+category_in_activity if data.doelbinding.register.activities[activity_id].categories[rcat]
 
 # ---------------------------------------------------------------------------------------
 # Own access (rule 6)
 # ---------------------------------------------------------------------------------------
 
-default own_access_outcome := {"allow": false, "code": "not_own_data", "basis": null}
-
-own_access_outcome := deny("own_access_read_only") if {
-	input.action != "read"
-} else := allow("own_data", "law", activity.article) if {
+own_access_decision := deny("own_access_read_only", msg_own_access_read_only) if {
+	action != "read"
+} else := allow("own_data", msg_own_data, "law", act_article) if {
 	own_resource
 	own_category
-}
+} else := deny("not_own_data", msg_not_own_data)
 
 own_resource if {
 	is_string(input.resource.resident)
@@ -142,7 +182,7 @@ own_resource if {
 }
 
 # An audit log has no category; a record must be one the activity lists.
-own_category if input.resource.type == "audit_log"
+own_category if rtype == "audit_log"
 
 own_category if category_in_activity
 
@@ -154,24 +194,12 @@ own_category if category_in_activity
 # lists it: the activity's own legal basis covers it.
 owner_domain if {
 	category_in_activity
-	category.domain == activity.domain
+	cat_domain == act_domain
 }
 
 owner_domain if {
 	category_in_activity
-	category.domain == "shared"
-}
-
-# Team-domain activities additionally require membership of the team holding the record.
-owner_path if {
-	owner_domain
-	activity.domain != "team"
-}
-
-owner_path if {
-	owner_domain
-	activity.domain == "team"
-	in_record_team
+	cat_domain == "shared"
 }
 
 in_record_team if {
@@ -179,30 +207,14 @@ in_record_team if {
 	t == input.resource.team
 }
 
-owner_code := "team_member_support" if activity.domain == "team"
-
-owner_code := "activity_legal_basis" if activity.domain != "team"
-
-owner_basis_type := "role" if activity.domain == "team"
-
-owner_basis_type := "law" if activity.domain != "team"
-
-# The first matching flow in register order (flows are a list, so the order is stable).
+# The first matching flow in register order (the index keeps each list in that order).
 flow_articles := [f.article |
-	some f in reg.flows
-	flow_matches(f)
+	some f in data.doelbinding.register.flows[rcat][activity_id]
+	f.from_domain == cat_domain
+	f.to_domain == act_domain
 ]
 
 flow_article := flow_articles[0]
-
-flow_matches(f) if {
-	f.from_domain == category.domain
-	f.to_domain == activity.domain
-	some c in f.categories
-	c == input.resource.category
-	some a in f.activities
-	a == input.processing_activity
-}
 
 # Several consents may match; take the smallest id so both engines pick the same one.
 consent_ids := [c.id |
@@ -210,17 +222,16 @@ consent_ids := [c.id |
 	consent_matches(c)
 ]
 
-consent_id := min(consent_ids) if count(consent_ids) > 0
+consent_id := min(consent_ids) if {
+	act_consent_admissible == true
+	category_in_activity
+	count(consent_ids) > 0
+}
 
 consent_matches(c) if {
-	activity.consent_admissible == true
-	category_in_activity
-	some cc in c.categories
-	cc == input.resource.category
-	some ca in c.processing_activities
-	ca == input.processing_activity
-	some cr in c.recipients
-	cr == activity.domain
+	rcat in c.categories
+	activity_id in c.processing_activities
+	act_domain in c.recipients
 	c.valid_from_ns <= input.context.now_ns
 	consent_not_ended(c)
 }
@@ -230,67 +241,96 @@ consent_not_ended(c) if c.valid_until_ns == 0
 consent_not_ended(c) if input.context.now_ns < c.valid_until_ns
 
 # ---------------------------------------------------------------------------------------
-# Refusals: the most informative reason when nothing allows.
-# ---------------------------------------------------------------------------------------
-
-refusal_code := "other_team" if {
-	owner_domain
-	activity.domain == "team"
-} else := "consent_required" if {
-	activity.consent_admissible == true
-	category_in_activity
-} else := "support_data_stays_in_team" if {
-	category.domain == "team"
-	activity.domain != "team"
-} else := "no_legal_basis"
-
-# ---------------------------------------------------------------------------------------
 # Messages. English in the decision; Dutch alongside for the resident's pages.
-# One function clause per code, not an object: rego-cpp builds a whole object literal on
-# every query (~170 µs for this table), while a clause is matched only by its code.
+# One constant per code, not an object: rego-cpp builds a whole object literal on every
+# query (~170 µs for this table). Each branch of `decision` names its constant directly;
+# `message(code)` gives the same text for a code known only at run time, but costs ~30 µs
+# per query on rego-cpp, so the chain does not call it.
 # ---------------------------------------------------------------------------------------
 
-message("team_member_support") := "A member of the team that holds the record, acting under a support or signalling activity."
+msg_team_member_support := "A member of the team that holds the record, acting under a support or signalling activity."
 
-message("activity_legal_basis") := "The processing activity's own legal basis covers this category."
+msg_activity_legal_basis := "The processing activity's own legal basis covers this category."
 
-message("legal_flow") := "A legal basis in the register lets this category flow to this activity."
+msg_legal_flow := "A legal basis in the register lets this category flow to this activity."
 
-message("consent_given") := "The resident's valid consent covers this category, activity and recipient."
+msg_consent_given := "The resident's valid consent covers this category, activity and recipient."
 
-message("own_data") := "Residents may read their own data."
+msg_own_data := "Residents may read their own data."
 
-message("privacy_officer_audit_metadata") := "The privacy officer may read audit metadata to supervise processing."
+msg_privacy_officer_audit_metadata := "The privacy officer may read audit metadata to supervise processing."
 
-message("unknown_role") := "A role of the subject is not in the register."
+msg_unknown_role := "A role of the subject is not in the register."
 
-message("unknown_action") := "The action is not one the policy knows."
+msg_unknown_action := "The action is not one the policy knows."
 
-message("unknown_resource_type") := "The resource type is not one the policy knows."
+msg_unknown_resource_type := "The resource type is not one the policy knows."
 
-message("unknown_activity") := "The processing activity is not in the register."
+msg_unknown_activity := "The processing activity is not in the register."
 
-message("unknown_category") := "The data category is not in the register."
+msg_unknown_category := "The data category is not in the register."
 
-message("other_municipality") := "The data belongs to another municipality."
+msg_other_municipality := "The data belongs to another municipality."
 
-message("privacy_officer_sees_no_content") := "The privacy officer sees policies and audit metadata, never case content."
+msg_privacy_officer_sees_no_content := "The privacy officer sees policies and audit metadata, never case content."
 
-message("no_mandate") := "None of the subject's roles may act under this processing activity."
+msg_no_mandate := "None of the subject's roles may act under this processing activity."
 
-message("aggregates_only") := "Statistics activities get aggregates only, never records."
+msg_aggregates_only := "Statistics activities get aggregates only, never records."
 
-message("not_own_data") := "Residents may read only their own data."
+msg_not_own_data := "Residents may read only their own data."
 
-message("own_access_read_only") := "Own access allows reading only."
+msg_own_access_read_only := "Own access allows reading only."
 
-message("other_team") := "Support data stays in the team that holds it; another team needs consent or a handover."
+msg_other_team := "Support data stays in the team that holds it; another team needs consent or a handover."
 
-message("consent_required") := "This activity may use this category only with the resident's consent."
+msg_consent_required := "This activity may use this category only with the resident's consent."
 
-message("support_data_stays_in_team") := "Support data stays in the team; no legal basis lets it flow to this activity."
+msg_support_data_stays_in_team := "Support data stays in the team; no legal basis lets it flow to this activity."
 
-message("no_legal_basis") := "No legal basis in the register covers this category for this activity."
+msg_no_legal_basis := "No legal basis in the register covers this category for this activity."
+
+message("team_member_support") := msg_team_member_support
+
+message("activity_legal_basis") := msg_activity_legal_basis
+
+message("legal_flow") := msg_legal_flow
+
+message("consent_given") := msg_consent_given
+
+message("own_data") := msg_own_data
+
+message("privacy_officer_audit_metadata") := msg_privacy_officer_audit_metadata
+
+message("unknown_role") := msg_unknown_role
+
+message("unknown_action") := msg_unknown_action
+
+message("unknown_resource_type") := msg_unknown_resource_type
+
+message("unknown_activity") := msg_unknown_activity
+
+message("unknown_category") := msg_unknown_category
+
+message("other_municipality") := msg_other_municipality
+
+message("privacy_officer_sees_no_content") := msg_privacy_officer_sees_no_content
+
+message("no_mandate") := msg_no_mandate
+
+message("aggregates_only") := msg_aggregates_only
+
+message("not_own_data") := msg_not_own_data
+
+message("own_access_read_only") := msg_own_access_read_only
+
+message("other_team") := msg_other_team
+
+message("consent_required") := msg_consent_required
+
+message("support_data_stays_in_team") := msg_support_data_stays_in_team
+
+message("no_legal_basis") := msg_no_legal_basis
 
 message_nl("team_member_support") := "Een lid van het wijkteam dat het dossier heeft, voor ondersteuning of signalering."
 

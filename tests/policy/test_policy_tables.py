@@ -32,6 +32,27 @@ def test_tables_cover_every_reason_code_of_the_policy() -> None:
     assert covered - codes == set()
 
 
+def test_every_code_has_its_messages_and_each_branch_names_its_own() -> None:
+    # The chain names `msg_<code>` per branch (cheaper than `message(code)` on rego-cpp), so
+    # check what the function would have guaranteed: one text per code, used consistently.
+    source = (Path(__file__).parents[2] / "policy" / "rego" / "authz.rego").read_text()
+    constants = dict(re.findall(r'^msg_([a-z_]+) := (".*")$', source, re.M))
+    english = dict(re.findall(r'^message\("([a-z_]+)"\) := msg_([a-z_]+)$', source, re.M))
+    dutch = set(re.findall(r'^message_nl\("([a-z_]+)"\)', source, re.M))
+    assert set(constants) == set(english) == dutch
+    assert all(code == const for code, const in english.items())
+    calls = re.findall(r'(?:deny|allow)\("([a-z_]+)", msg_([a-z_]+)', source)
+    assert calls
+    assert all(code == const for code, const in calls)
+    assert {code for code, _ in calls} == set(constants)
+    # The default decision spells its text out (a default may hold no reference).
+    default = re.search(
+        r'default decision := \{.*?"code": "([a-z_]+)", "message": (".*?")\}', source, re.S
+    )
+    assert default is not None
+    assert constants[default[1]] == default[2]
+
+
 def test_the_demo_steps_are_in_the_tables() -> None:
     names = {c.name for c in CASES}
     assert {

@@ -225,9 +225,9 @@ def test_policy_data_holds_ids_and_rules_but_no_labels_or_explanations(
     assert len(encoded) < 8_000
     assert set(data["teams"]) == set(zaanstad.teams)
     assert data["activities"]["pw-enforcement"]["consent_admissible"] is False
-    assert data["mandates"]["team_wi_specialist"] == [
-        "wmo-support",
-        "signalling",
-        "pw-reintegration",
-        "pw-enforcement",
-    ]
+    assert data["mandates"]["team_wi_specialist"] == {
+        "wmo-support": True,
+        "signalling": True,
+        "pw-reintegration": True,
+        "pw-enforcement": True,
+    }
