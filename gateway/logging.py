@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 PERSONAL_KEYS = frozenset(
     {"bsn", "resident", "resident_id", "name", "naam", "content", "notes", "token", "body"}
 )
-_BSN = re.compile(r"(?<!\d)\d{9}(?!\d)")
+_BSN = re.compile(r"\b\d{9}\b")  # a standalone nine-digit number; ids in hex are words
 
 
 class ScrubPersonalData:

@@ -85,3 +85,19 @@ def test_ready_reports_an_unreachable_database(settings, clock, tmp_path):
     assert resp.status_code == 503
     assert resp.json()["status"] == "unavailable"
     assert resp.json()["checks"]["database"] != "ok"
+
+
+def test_scrubber_masks_a_bsn_but_not_hex_ids():
+    from gateway.logging import ScrubPersonalData
+
+    out = ScrubPersonalData()(
+        None,
+        "info",
+        {
+            "event": "x",
+            "note": "bsn 999990019 here",
+            "request_id": "dbcc6495bc054d2183cf59a123456789",
+        },
+    )
+    assert out["note"] == "bsn [bsn] here"
+    assert out["request_id"] == "dbcc6495bc054d2183cf59a123456789"
