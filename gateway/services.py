@@ -48,6 +48,7 @@ def build_policy_engine(settings: Settings, register: Register) -> PolicyEngine:
         modules,
         register.policy_data(),
         opa_url=settings.policy.opa_url if opa else None,
+        opa_timeout=settings.policy.opa_timeout_seconds,
     )
 
 

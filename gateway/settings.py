@@ -37,6 +37,11 @@ class PolicySettings(BaseModel):
         description="`embedded` (regopy, in-process) or `opa` (an OPA server).",
     )
     opa_url: str = Field(default="http://127.0.0.1:8181", description="The OPA server, for `opa`.")
+    opa_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="`opa`: seconds to wait for a decision (or a push); then refuse.",
+    )
     rego_dir: Path | None = Field(
         default=None, description="Directory of .rego modules. Empty: the shipped `policy/rego`."
     )

@@ -2,9 +2,12 @@
 
     build_engine(EngineKind.EMBEDDED, load_modules(), register.policy_data()).decide(inp)
 
-Only the embedded engine exists yet; the OPA-server adapter (`opa-python-client`) is the
-next one to write. `build_engine` refuses `EngineKind.OPA` with a ValueError until then,
-so a misconfigured gateway fails at start-up instead of deciding with the wrong engine.
+    build_engine(EngineKind.OPA, modules, data, opa_url="http://127.0.0.1:8181")
+
+Two adapters: `embedded` (regopy, in-process, the default) and `opa` (an OPA server through
+`opa-python-client`; see `policy.opa`). Both pass the same contract suite
+(tests/policy/test_engine_contract.py). A misconfiguration (an OPA URL for the embedded
+engine, none for OPA) is a ValueError at start-up, never a decision by the wrong engine.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from policy.contract import Decision, DecisionInput
 from policy.embedded import EmbeddedEngine
+from policy.opa import DEFAULT_TIMEOUT_SECONDS, OpaEngine
 
 
 class EngineKind(StrEnum):
@@ -38,15 +42,19 @@ def build_engine(
     data: Mapping[str, Any],
     *,
     opa_url: str | None = None,
+    opa_timeout: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> PolicyEngine:
     """An engine of `kind` over `modules` (file name → Rego) and `data` (the register).
 
-    Only `embedded` is supported for now; `opa` raises ValueError (no adapter yet).
-    Raises `PolicyCompileError` when a module does not compile.
+    `opa` needs `opa_url` and pushes the modules and data there first.
+    Raises `PolicyCompileError` when a module does not compile, `PolicyUnavailable` when the
+    OPA server cannot be reached.
     """
     kind = EngineKind(kind)
     if kind is EngineKind.EMBEDDED:
         if opa_url is not None:
             raise ValueError("opa_url is only for the 'opa' engine")
         return EmbeddedEngine(modules, data)
-    raise ValueError(f"engine kind {kind.value!r} is not supported yet; use 'embedded'")
+    if not opa_url:
+        raise ValueError("the 'opa' engine needs opa_url")
+    return OpaEngine(modules, data, url=opa_url, timeout=opa_timeout)
