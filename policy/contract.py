@@ -87,7 +87,8 @@ class Basis(_Contract):
 
 class Reason(_Contract):
     code: str
-    message: str
+    message: str = Field(description="English.")
+    message_nl: str = Field(default="", description="Dutch, plain language (B1).")
 
 
 class Decision(_Contract):

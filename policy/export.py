@@ -80,6 +80,8 @@ def _test_rule(case: Case, register: Mapping[str, Any], used: set[str]) -> str:
     if exp.basis_ref is not None:
         checks.append(f"d.basis.ref == {json.dumps(exp.basis_ref)}")
     checks.append(f"[r.code | some r in d.reasons] == {json.dumps(list(exp.reasons))}")
+    checks.append(f"d.redact == {json.dumps(list(exp.redact))}")
+    checks.append(f"d.obligations == {json.dumps(list(exp.obligations))}")
     body = "\n".join(f"\t{c}" for c in checks)
     comment = f"# {case.name}" + (f"\n# {case.why}" if case.why else "")
     return (

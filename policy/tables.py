@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from policy.contract import (
     BasisType,
+    BreakGlass,
     ConsentFact,
     Context,
     Decision,
@@ -71,6 +72,7 @@ class CaseRequest(_Strict):
     role: str | None = None
     roles: tuple[str, ...] | None = None
     subject_id: str | None = None
+    organisation: str | None = None
     teams: tuple[str, ...] = ()
     municipality: str | None = None
     activity: str
@@ -82,6 +84,9 @@ class CaseRequest(_Strict):
     resident: str = RESIDENT
     own: bool = Field(default=False, description="The subject is the resident the data is about.")
     consents: tuple[CaseConsent, ...] = ()
+    break_glass: str | None = Field(
+        default=None, description="A written justification: `context.break_glass`."
+    )
     now_ns: int = DEFAULT_NOW_NS
 
 
@@ -90,6 +95,8 @@ class Expect(_Strict):
     basis: BasisType | None = None
     basis_ref: str | None = None
     reasons: tuple[str, ...]
+    redact: tuple[str, ...] = ()
+    obligations: tuple[str, ...] = ()
 
 
 class Case(_Strict):
@@ -162,7 +169,7 @@ def case_to_input(case: Case, data: Mapping[str, Any]) -> DecisionInput:
         subject=Subject(
             id=subject_id,
             roles=roles,
-            organisation=f"gemeente-{municipality}",
+            organisation=req.organisation or f"gemeente-{municipality}",
             teams=req.teams,
             municipality=municipality,
         ),
@@ -187,7 +194,13 @@ def case_to_input(case: Case, data: Mapping[str, Any]) -> DecisionInput:
             )
             for i, c in enumerate(req.consents)
         ),
-        context=Context(now_ns=req.now_ns, request_id=f"case-{_slug(case.name)}"),
+        context=Context(
+            now_ns=req.now_ns,
+            break_glass=None
+            if req.break_glass is None
+            else BreakGlass(justification=req.break_glass),
+            request_id=f"case-{_slug(case.name)}",
+        ),
     )
 
 
@@ -206,6 +219,10 @@ def check(case: Case, got: Decision) -> tuple[str, ...]:
         )
     if tuple(got.reason_codes) != exp.reasons:
         diff.append(f"reasons: expected {list(exp.reasons)}, got {got.reason_codes}")
+    if got.redact != exp.redact:
+        diff.append(f"redact: expected {list(exp.redact)}, got {list(got.redact)}")
+    if got.obligations != exp.obligations:
+        diff.append(f"obligations: expected {list(exp.obligations)}, got {list(got.obligations)}")
     return tuple(diff)
 
 

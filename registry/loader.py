@@ -48,6 +48,7 @@ def load_register(
                 "municipalities": prof.get("municipalities", {}),
                 "teams": prof.get("teams", {}),
                 "mandates": prof.get("mandates", {}),
+                "regional_services": prof.get("regional_services", {}),
             }
         )
     except ValidationError as exc:
@@ -97,6 +98,20 @@ def _check_references(reg: Register) -> None:
             problems.append(f"team {key}: unknown domain {team.domain}")
         if team.municipality not in reg.municipalities:
             problems.append(f"team {key}: unknown municipality {team.municipality}")
+        if team.regional_service and team.regional_service not in reg.regional_services:
+            problems.append(f"team {key}: unknown regional service {team.regional_service}")
+    for key, service in reg.regional_services.items():
+        problems += [
+            f"regional service {key}: unknown municipality {m}"
+            for m in service.serves
+            if m not in reg.municipalities
+        ]
+        problems += [
+            f"regional service {key}: unknown domain {d}"
+            for d in service.domains
+            if d not in domains
+        ]
+    problems += _contradictions(reg)
     for role, acts in reg.mandates.items():
         if role not in reg.roles:
             problems.append(f"mandates: unknown role {role}")
@@ -105,3 +120,32 @@ def _check_references(reg: Register) -> None:
         ]
     if problems:
         raise InvalidRegister(reg.profile, "; ".join(problems))
+
+
+def _contradictions(reg: Register) -> list[str]:
+    """A flow or an admissible consent that the register's `no_basis` entries forbid.
+
+    The law stated once (e.g. team data never reaches enforcement, AP position on consent)
+    is checked against every flow and activity, so a profile cannot quietly undo it. Where
+    the rule admits consent, a flow that withholds the content (only that a record exists,
+    its date and team) is allowed; where it does not, no flow at all. Emergency access
+    needs no check here: the policy grants it only within the activity's own domain.
+    """
+    problems = []
+    for rule in reg.no_basis:
+        for flow in reg.flows:
+            if (flow.from_domain, flow.to_domain) != (rule.from_domain, rule.to_domain):
+                continue
+            if not (rule.consent and "content" in flow.redact):
+                problems.append(f"flow {flow.id} contradicts no_basis {rule.id}")
+        for key, act in reg.activities.items():
+            if act.domain != rule.to_domain or act.purpose not in rule.purposes:
+                continue
+            from_cats = [
+                c
+                for c in act.categories
+                if c in reg.categories and reg.categories[c].domain == rule.from_domain
+            ]
+            if from_cats and act.consent_admissible and not rule.consent:
+                problems.append(f"activity {key}: consent admissible despite no_basis {rule.id}")
+    return problems

@@ -39,6 +39,15 @@ class Activity(_Frozen):
     retention_days: int = Field(
         gt=0, description="How long audit entries of this activity keep their personal fields."
     )
+    break_glass: bool = Field(
+        default=False,
+        description="Emergency access with a written justification is admissible (reviewed).",
+    )
+    justification_required: bool = Field(
+        default=False,
+        description="Every use needs a written justification (e.g. the meldrecht, Wmo 5.2.6); "
+        "allowed uses get basis `break_glass` and are reviewed.",
+    )
     confidential_days: int = Field(
         default=0,
         ge=0,
@@ -57,12 +66,42 @@ class Flow(_Frozen):
     to_domain: str
     article: str
     link: str
+    explanation: str = Field(default="", description="One plain-Dutch line.")
+    redact: tuple[str, ...] = Field(
+        default=(), description="Fields withheld from the receiving domain (e.g. `content`)."
+    )
+
+
+class NoBasis(_Frozen):
+    """A flow the law does not allow, stated so that no flow or consent can contradict it."""
+
+    id: str
+    from_domain: str
+    to_domain: str
+    purposes: tuple[str, ...] = Field(description="Purposes of the receiving activities.")
+    consent: bool = Field(description="Whether consent can be a basis instead (consent only).")
+    article: str = Field(description="The law or position this follows from.")
+    explanation: str
 
 
 class Team(_Frozen):
     label: str
     domain: str
     municipality: str
+    regional_service: str | None = Field(
+        default=None, description="The regional service (organisation id) this unit belongs to."
+    )
+    no_dossier: bool = Field(
+        default=False, description="Keeps no files: records for it are refused (counts only)."
+    )
+
+
+class RegionalService(_Frozen):
+    """An organisation acting for several municipalities of the profile, in its own domains."""
+
+    label: str
+    serves: tuple[str, ...]
+    domains: tuple[str, ...]
 
 
 class Municipality(_Frozen):
@@ -80,10 +119,18 @@ class Register(_Frozen):
     categories: dict[str, Category]
     activities: dict[str, Activity]
     flows: tuple[Flow, ...]
+    no_basis: tuple[NoBasis, ...] = ()
     roles: dict[str, Labelled]
     municipalities: dict[str, Municipality]
     teams: dict[str, Team]
     mandates: dict[str, tuple[str, ...]]
+    regional_services: dict[str, RegionalService] = Field(default_factory=dict)
+
+    def legal_bases(self) -> dict[str, str]:
+        """Every article the register can give as a basis: `activity:<id>`/`flow:<id>` → article."""
+        bases = {f"activity:{k}": a.legal_basis.article for k, a in self.activities.items()}
+        bases |= {f"flow:{f.id}": f.article for f in self.flows}
+        return bases
 
     def policy_data(self) -> dict[str, Any]:
         """The register as the policy's `data.doelbinding.register`: ids and rules, no labels.
@@ -95,13 +142,14 @@ class Register(_Frozen):
         register order. The same law as the register, only shaped for lookups: which flow
         applies (domains) and everything else is still decided by the policy.
         """
-        flows: dict[str, dict[str, list[dict[str, str]]]] = {}
+        flows: dict[str, dict[str, list[dict[str, Any]]]] = {}
         for f in self.flows:
-            entry = {
+            entry: dict[str, Any] = {
                 "id": f.id,
                 "from_domain": f.from_domain,
                 "to_domain": f.to_domain,
                 "article": f.article,
+                "redact": list(f.redact),
             }
             for category in dict.fromkeys(f.categories):
                 for activity in dict.fromkeys(f.activities):
@@ -116,6 +164,8 @@ class Register(_Frozen):
                     "consent_admissible": a.consent_admissible,
                     "categories": dict.fromkeys(a.categories, True),
                     "article": a.legal_basis.article,
+                    "break_glass": a.break_glass,
+                    "justification_required": a.justification_required,
                 }
                 for k, a in self.activities.items()
             },
@@ -127,4 +177,12 @@ class Register(_Frozen):
                 for k, t in self.teams.items()
             },
             "municipalities": dict.fromkeys(sorted(self.municipalities), True),
+            "no_dossier": {k: True for k, t in self.teams.items() if t.no_dossier},
+            "regional_services": {
+                org: {
+                    "serves": dict.fromkeys(s.serves, True),
+                    "domains": dict.fromkeys(s.domains, True),
+                }
+                for org, s in self.regional_services.items()
+            },
         }

@@ -6,7 +6,8 @@
 # no reliance on set order, no `with` here, no time parsing (times arrive as nanoseconds).
 #
 # The register (`data.doelbinding.register`) is data: the policy invents no law. Every
-# allow names its basis (role, law or consent) and every decision carries a reason code.
+# allow names its basis (role, law, consent or break_glass) and every decision carries a
+# reason code with an English (`message`) and a Dutch (`message_nl`) text.
 #
 # Written for rego-cpp's cost model (docs/policy.md, "Performance"): every `.` or `[]` step
 # and every iteration costs microseconds, and a rule whose value is an object copies it on
@@ -20,93 +21,137 @@ import rego.v1
 # ---------------------------------------------------------------------------------------
 # The entry rule. Checked in this order; the first branch that holds decides. Validity
 # first, then the rules that deny regardless of basis, then the bases (owner > law flow >
-# consent), then the most informative refusal. Always defined (deny by default).
+# consent > emergency access), then the most informative refusal. Always defined (deny by
+# default).
 # ---------------------------------------------------------------------------------------
 
 default decision := {
 	"allow": false,
-	"reasons": [{"code": "no_legal_basis", "message": "No legal basis in the register covers this category for this activity."}],
+	"reasons": [{"code": "no_legal_basis", "message": "No legal basis in the register covers this category for this activity.", "message_nl": "Er is geen wettelijke grondslag voor deze verwerking."}],
 	"basis": null,
 	"redact": [],
 	"obligations": [],
 }
 
-decision := deny("unknown_role", msg_unknown_role) if {
+decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 	some role in roles
 	not data.doelbinding.register.roles[role]
-} else := deny("unknown_action", msg_unknown_action) if {
+} else := deny("unknown_action", msg_unknown_action, msg_nl_unknown_action) if {
 	not known_action
-} else := deny("unknown_resource_type", msg_unknown_resource_type) if {
+} else := deny("unknown_resource_type", msg_unknown_resource_type, msg_nl_unknown_resource_type) if {
 	not known_resource_type
-} else := deny("other_municipality", msg_other_municipality) if {
+} else := deny("other_municipality", msg_other_municipality, msg_nl_other_municipality) if {
+	# Rule 8: one municipality's data, except for a regional service acting for it.
 	not same_municipality
-} else := allow("privacy_officer_audit_metadata", msg_privacy_officer_audit_metadata, "role", "AVG art. 38 en 39") if {
+} else := allow("privacy_officer_audit_metadata", msg_privacy_officer_audit_metadata, msg_nl_privacy_officer_audit_metadata, "role", "AVG art. 38 en 39") if {
 	# Rule 7: the privacy officer supervises through audit metadata, never content.
 	rtype == "audit_log"
 	action == "read"
 	privacy_officer
-} else := deny("unknown_activity", msg_unknown_activity) if {
+} else := deny("unknown_activity", msg_unknown_activity, msg_nl_unknown_activity) if {
 	not act_purpose
-} else := deny("unknown_category", msg_unknown_category) if {
+} else := deny("unknown_category", msg_unknown_category, msg_nl_unknown_category) if {
 	rtype == "record"
 	not cat_domain
-} else := deny("privacy_officer_sees_no_content", msg_privacy_officer_sees_no_content) if {
+} else := deny("unknown_team", msg_unknown_team, msg_nl_unknown_team) if {
+	rtype == "record"
+	not team_domain
+} else := deny("no_dossier", msg_no_dossier, msg_nl_no_dossier) if {
+	# A unit that deliberately keeps no files (Hilversum's work-experience company).
+	rtype == "record"
+	data.doelbinding.register.no_dossier[input.resource.team]
+} else := deny("privacy_officer_sees_no_content", msg_privacy_officer_sees_no_content, msg_nl_privacy_officer_sees_no_content) if {
 	rtype == "record"
 	privacy_officer
 	not mandated
-} else := deny("no_mandate", msg_no_mandate) if {
+} else := deny("no_mandate", msg_no_mandate, msg_nl_no_mandate) if {
 	# Rule 2: the activity decides, not the person. Some role must hold its mandate.
 	not mandated
-} else := deny("aggregates_only", msg_aggregates_only) if {
+} else := deny("aggregates_only", msg_aggregates_only, msg_nl_aggregates_only) if {
 	# Rule 5: statistics get aggregates, never a record.
 	act_purpose == "statistics"
 } else := own_access_decision if {
 	# Rule 6: residents read their own records and access log, nothing of anyone else.
 	act_purpose == "own_access"
-} else := deny("no_legal_basis", msg_no_legal_basis) if {
+} else := deny("no_legal_basis", msg_no_legal_basis, msg_nl_no_legal_basis) if {
 	# Audit logs are read by the resident they are about and by the privacy officer only.
 	rtype != "record"
-} else := allow("activity_legal_basis", msg_activity_legal_basis, "law", act_article) if {
+} else := handover_decision if {
+	# Rule 4: a handover moves a case from the team that holds it to another team.
+	action == "handover"
+} else := deny("justification_required", msg_justification_required, msg_nl_justification_required) if {
+	# An activity such as the report to Veilig Thuis (meldrecht) needs a written reason.
+	act_justification_required
+	not justified
+} else := allow_reviewed("justified_report", msg_justified_report, msg_nl_justified_report, act_article) if {
+	act_justification_required
+	covered_by_law
+} else := allow("activity_legal_basis", msg_activity_legal_basis, msg_nl_activity_legal_basis, "law", act_article) if {
 	# Rule 1, owner path: the activity's own legal basis covers the category.
 	owner_domain
 	act_domain != "team"
-} else := allow("team_member_support", msg_team_member_support, "role", act_article) if {
+} else := allow("team_member_support", msg_team_member_support, msg_nl_team_member_support, "role", act_article) if {
 	# Team-domain activities additionally require membership of the team holding the record.
 	owner_domain
 	act_domain == "team"
 	in_record_team
-} else := allow("legal_flow", msg_legal_flow, "law", flow_article) if {
-	# Rule 3: a flow the register records as law (e.g. benefit data to enforcement).
+} else := allow_redacted("legal_flow", msg_legal_flow, msg_nl_legal_flow, flow_article, flow_redact) if {
+	# Rule 3: a flow the register records as law (e.g. benefit data to enforcement); the
+	# flow may withhold fields (`redact`), e.g. a signal's free text.
 	flow_article
-} else := allow("consent_given", msg_consent_given, "consent", consent_id) if {
+} else := allow("consent_given", msg_consent_given, msg_nl_consent_given, "consent", consent_id) if {
 	# Rule 1: consent, only where the register says it is admissible for the activity.
 	consent_id
-} else := deny("other_team", msg_other_team) if {
+} else := allow_reviewed("emergency_access", msg_emergency_access, msg_nl_emergency_access, act_article) if {
+	# Rule 1: emergency access to another team's record, only where the register admits it
+	# for the activity and only for its own domain's data; always with a written
+	# justification and always reviewed afterwards.
+	act_break_glass
+	owner_domain
+	justified
+} else := deny("other_team", msg_other_team, msg_nl_other_team) if {
 	# Refusals: the most informative reason when nothing allows.
 	owner_domain
 	act_domain == "team"
-} else := deny("consent_required", msg_consent_required) if {
+} else := deny("consent_required", msg_consent_required, msg_nl_consent_required) if {
 	act_consent_admissible == true
 	category_in_activity
-} else := deny("support_data_stays_in_team", msg_support_data_stays_in_team) if {
+} else := deny("support_data_stays_in_team", msg_support_data_stays_in_team, msg_nl_support_data_stays_in_team) if {
 	cat_domain == "team"
 	act_domain != "team"
-} else := deny("no_legal_basis", msg_no_legal_basis)
+} else := deny("no_legal_basis", msg_no_legal_basis, msg_nl_no_legal_basis)
 
-deny(code, message) := {
+deny(code, message, message_nl) := {
 	"allow": false,
-	"reasons": [{"code": code, "message": message}],
+	"reasons": [{"code": code, "message": message, "message_nl": message_nl}],
 	"basis": null,
 	"redact": [],
 	"obligations": [],
 }
 
-allow(code, message, basis_type, ref) := {
+allow(code, message, message_nl, basis_type, ref) := {
 	"allow": true,
-	"reasons": [{"code": code, "message": message}],
+	"reasons": [{"code": code, "message": message, "message_nl": message_nl}],
 	"basis": {"type": basis_type, "ref": ref},
 	"redact": [],
 	"obligations": [],
+}
+
+allow_redacted(code, message, message_nl, ref, redact) := {
+	"allow": true,
+	"reasons": [{"code": code, "message": message, "message_nl": message_nl}],
+	"basis": {"type": "law", "ref": ref},
+	"redact": redact,
+	"obligations": [],
+}
+
+# Emergency access and justified reports: basis `break_glass`, always reviewed.
+allow_reviewed(code, message, message_nl, ref) := {
+	"allow": true,
+	"reasons": [{"code": code, "message": message, "message_nl": message_nl}],
+	"basis": {"type": "break_glass", "ref": ref},
+	"redact": [],
+	"obligations": ["review"],
 }
 
 # ---------------------------------------------------------------------------------------
@@ -132,7 +177,13 @@ act_consent_admissible := data.doelbinding.register.activities[activity_id].cons
 
 act_article := data.doelbinding.register.activities[activity_id].article
 
+act_break_glass if data.doelbinding.register.activities[activity_id].break_glass == true
+
+act_justification_required if data.doelbinding.register.activities[activity_id].justification_required == true
+
 cat_domain := data.doelbinding.register.categories[rcat].domain
+
+team_domain := data.doelbinding.register.teams[input.resource.team].domain
 
 # ---------------------------------------------------------------------------------------
 # Validity
@@ -142,15 +193,25 @@ known_action if action == "read"
 
 known_action if action == "create"
 
+known_action if action == "handover"
+
 known_resource_type if rtype == "record"
 
 known_resource_type if rtype == "audit_log"
 
-# Rule 8: a subject never sees data of another municipality.
+# Rule 8: a subject never sees data of another municipality of the profile, except a
+# regional service (by its organisation id) acting, in its own domains, for a
+# municipality it serves.
 same_municipality if {
 	m := input.subject.municipality
 	data.doelbinding.register.municipalities[m]
 	input.resource.municipality == m
+}
+
+same_municipality if {
+	service := input.subject.organisation
+	data.doelbinding.register.regional_services[service].serves[input.resource.municipality]
+	data.doelbinding.register.regional_services[service].domains[act_domain]
 }
 
 privacy_officer if {
@@ -165,16 +226,22 @@ mandated if {
 
 category_in_activity if data.doelbinding.register.activities[activity_id].categories[rcat]
 
+# A non-empty written justification (`context.break_glass.justification`).
+justified if {
+	is_string(input.context.break_glass.justification)
+	count(trim_space(input.context.break_glass.justification)) > 0
+}
+
 # ---------------------------------------------------------------------------------------
 # Own access (rule 6)
 # ---------------------------------------------------------------------------------------
 
-own_access_decision := deny("own_access_read_only", msg_own_access_read_only) if {
+own_access_decision := deny("own_access_read_only", msg_own_access_read_only, msg_nl_own_access_read_only) if {
 	action != "read"
-} else := allow("own_data", msg_own_data, "law", act_article) if {
+} else := allow("own_data", msg_own_data, msg_nl_own_data, "law", act_article) if {
 	own_resource
 	own_category
-} else := deny("not_own_data", msg_not_own_data)
+} else := deny("not_own_data", msg_not_own_data, msg_nl_not_own_data)
 
 own_resource if {
 	is_string(input.resource.resident)
@@ -185,6 +252,18 @@ own_resource if {
 own_category if rtype == "audit_log"
 
 own_category if category_in_activity
+
+# ---------------------------------------------------------------------------------------
+# Handover (rule 4): only a member of the team holding the record, under a team activity
+# that covers the category, hands it over. The gateway checks that the receiving unit is
+# a team of the same municipality.
+# ---------------------------------------------------------------------------------------
+
+handover_decision := allow("case_handover", msg_case_handover, msg_nl_case_handover, "role", act_article) if {
+	owner_domain
+	act_domain == "team"
+	in_record_team
+} else := deny("handover_by_owning_team_only", msg_handover_by_owning_team_only, msg_nl_handover_by_owning_team_only)
 
 # ---------------------------------------------------------------------------------------
 # Bases: owner, law flow, consent
@@ -202,19 +281,33 @@ owner_domain if {
 	cat_domain == "shared"
 }
 
+# The activity's own basis or a register flow covers the category (justified reports).
+covered_by_law if owner_domain
+
+covered_by_law if flow_article
+
 in_record_team if {
 	some t in input.subject.teams
 	t == input.resource.team
 }
 
 # The first matching flow in register order (the index keeps each list in that order).
+# Only evaluated when the chain reaches a flow branch.
 flow_articles := [f.article |
 	some f in data.doelbinding.register.flows[rcat][activity_id]
 	f.from_domain == cat_domain
 	f.to_domain == act_domain
 ]
 
+flow_redacts := [f.redact |
+	some f in data.doelbinding.register.flows[rcat][activity_id]
+	f.from_domain == cat_domain
+	f.to_domain == act_domain
+]
+
 flow_article := flow_articles[0]
+
+flow_redact := flow_redacts[0]
 
 # Several consents may match; take the smallest id so both engines pick the same one.
 consent_ids := [c.id |
@@ -241,135 +334,122 @@ consent_not_ended(c) if c.valid_until_ns == 0
 consent_not_ended(c) if input.context.now_ns < c.valid_until_ns
 
 # ---------------------------------------------------------------------------------------
-# Messages. English in the decision; Dutch alongside for the resident's pages.
-# One constant per code, not an object: rego-cpp builds a whole object literal on every
-# query (~170 µs for this table). Each branch of `decision` names its constant directly;
-# `message(code)` gives the same text for a code known only at run time, but costs ~30 µs
-# per query on rego-cpp, so the chain does not call it.
+# Messages: English (`message`) and Dutch (`message_nl`, plain language for residents),
+# one constant per code and language. Not an object and not a function: rego-cpp builds a
+# whole object literal on every query (~170 µs for a table) and a function over many
+# clauses costs ~30 µs, so each branch of `decision` names its constants directly. The
+# default decision spells its texts out (a default may hold no reference);
+# tests/policy/test_policy_tables.py checks they match.
 # ---------------------------------------------------------------------------------------
 
 msg_team_member_support := "A member of the team that holds the record, acting under a support or signalling activity."
 
+msg_nl_team_member_support := "Een lid van het wijkteam dat het dossier heeft, voor ondersteuning of signalering."
+
 msg_activity_legal_basis := "The processing activity's own legal basis covers this category."
+
+msg_nl_activity_legal_basis := "De wettelijke grondslag van deze verwerking dekt deze gegevens."
 
 msg_legal_flow := "A legal basis in the register lets this category flow to this activity."
 
+msg_nl_legal_flow := "Een wettelijke grondslag in het register staat deze gegevensstroom toe."
+
 msg_consent_given := "The resident's valid consent covers this category, activity and recipient."
+
+msg_nl_consent_given := "De inwoner heeft toestemming gegeven voor deze gegevens, dit doel en deze ontvanger."
 
 msg_own_data := "Residents may read their own data."
 
+msg_nl_own_data := "Inwoners mogen hun eigen gegevens inzien."
+
 msg_privacy_officer_audit_metadata := "The privacy officer may read audit metadata to supervise processing."
+
+msg_nl_privacy_officer_audit_metadata := "De privacy officer mag de logboekgegevens inzien voor toezicht."
+
+msg_case_handover := "The team that holds the case hands it over to another team."
+
+msg_nl_case_handover := "Het wijkteam dat de casus heeft, draagt die over aan een ander team."
+
+msg_justified_report := "A legal basis allows this report with a written justification; it will be reviewed."
+
+msg_nl_justified_report := "De wet staat deze melding toe met een schriftelijke reden; de melding wordt achteraf gecontroleerd."
+
+msg_emergency_access := "Emergency access with a written justification; it will be reviewed."
+
+msg_nl_emergency_access := "Toegang in een noodsituatie, met een schriftelijke reden; dit wordt achteraf gecontroleerd."
 
 msg_unknown_role := "A role of the subject is not in the register."
 
+msg_nl_unknown_role := "Een rol van de gebruiker staat niet in het register."
+
 msg_unknown_action := "The action is not one the policy knows."
+
+msg_nl_unknown_action := "Deze handeling kent het beleid niet."
 
 msg_unknown_resource_type := "The resource type is not one the policy knows."
 
+msg_nl_unknown_resource_type := "Dit soort gegevens kent het beleid niet."
+
 msg_unknown_activity := "The processing activity is not in the register."
+
+msg_nl_unknown_activity := "Deze verwerkingsactiviteit staat niet in het register."
 
 msg_unknown_category := "The data category is not in the register."
 
+msg_nl_unknown_category := "Deze gegevenscategorie staat niet in het register."
+
+msg_unknown_team := "The team or unit holding the record is not in the register."
+
+msg_nl_unknown_team := "Het team of de afdeling van dit dossier staat niet in het register."
+
+msg_no_dossier := "This unit keeps no files: only anonymous counts."
+
+msg_nl_no_dossier := "Deze afdeling houdt geen dossiers bij, alleen tellingen zonder namen."
+
 msg_other_municipality := "The data belongs to another municipality."
+
+msg_nl_other_municipality := "Deze gegevens horen bij een andere gemeente."
 
 msg_privacy_officer_sees_no_content := "The privacy officer sees policies and audit metadata, never case content."
 
+msg_nl_privacy_officer_sees_no_content := "De privacy officer ziet het beleid en het logboek, nooit de inhoud van een dossier."
+
 msg_no_mandate := "None of the subject's roles may act under this processing activity."
+
+msg_nl_no_mandate := "Met deze rol mag u deze verwerking niet doen."
 
 msg_aggregates_only := "Statistics activities get aggregates only, never records."
 
+msg_nl_aggregates_only := "Voor statistiek alleen totalen, nooit een dossier."
+
 msg_not_own_data := "Residents may read only their own data."
+
+msg_nl_not_own_data := "Inwoners mogen alleen hun eigen gegevens inzien."
 
 msg_own_access_read_only := "Own access allows reading only."
 
+msg_nl_own_access_read_only := "Bij inzage kunt u alleen lezen."
+
+msg_handover_by_owning_team_only := "Only the team that holds the case can hand it over, under a team activity."
+
+msg_nl_handover_by_owning_team_only := "Alleen het wijkteam dat de casus heeft, kan die overdragen."
+
+msg_justification_required := "This activity needs a written justification."
+
+msg_nl_justification_required := "Hiervoor is een schriftelijke reden nodig."
+
 msg_other_team := "Support data stays in the team that holds it; another team needs consent or a handover."
+
+msg_nl_other_team := "Gegevens blijven in het wijkteam; een ander team heeft toestemming of een overdracht nodig."
 
 msg_consent_required := "This activity may use this category only with the resident's consent."
 
+msg_nl_consent_required := "Hiervoor is toestemming van de inwoner nodig."
+
 msg_support_data_stays_in_team := "Support data stays in the team; no legal basis lets it flow to this activity."
+
+msg_nl_support_data_stays_in_team := "Wat u het wijkteam vertelt, blijft in het wijkteam."
 
 msg_no_legal_basis := "No legal basis in the register covers this category for this activity."
 
-message("team_member_support") := msg_team_member_support
-
-message("activity_legal_basis") := msg_activity_legal_basis
-
-message("legal_flow") := msg_legal_flow
-
-message("consent_given") := msg_consent_given
-
-message("own_data") := msg_own_data
-
-message("privacy_officer_audit_metadata") := msg_privacy_officer_audit_metadata
-
-message("unknown_role") := msg_unknown_role
-
-message("unknown_action") := msg_unknown_action
-
-message("unknown_resource_type") := msg_unknown_resource_type
-
-message("unknown_activity") := msg_unknown_activity
-
-message("unknown_category") := msg_unknown_category
-
-message("other_municipality") := msg_other_municipality
-
-message("privacy_officer_sees_no_content") := msg_privacy_officer_sees_no_content
-
-message("no_mandate") := msg_no_mandate
-
-message("aggregates_only") := msg_aggregates_only
-
-message("not_own_data") := msg_not_own_data
-
-message("own_access_read_only") := msg_own_access_read_only
-
-message("other_team") := msg_other_team
-
-message("consent_required") := msg_consent_required
-
-message("support_data_stays_in_team") := msg_support_data_stays_in_team
-
-message("no_legal_basis") := msg_no_legal_basis
-
-message_nl("team_member_support") := "Een lid van het wijkteam dat het dossier heeft, voor ondersteuning of signalering."
-
-message_nl("activity_legal_basis") := "De wettelijke grondslag van deze verwerking dekt deze gegevens."
-
-message_nl("legal_flow") := "Een wettelijke grondslag in het register staat deze gegevensstroom toe."
-
-message_nl("consent_given") := "De inwoner heeft toestemming gegeven voor deze gegevens, dit doel en deze ontvanger."
-
-message_nl("own_data") := "Inwoners mogen hun eigen gegevens inzien."
-
-message_nl("privacy_officer_audit_metadata") := "De privacy officer mag de logboekgegevens inzien voor toezicht."
-
-message_nl("unknown_role") := "Een rol van de gebruiker staat niet in het register."
-
-message_nl("unknown_action") := "Deze handeling kent het beleid niet."
-
-message_nl("unknown_resource_type") := "Dit soort gegevens kent het beleid niet."
-
-message_nl("unknown_activity") := "Deze verwerkingsactiviteit staat niet in het register."
-
-message_nl("unknown_category") := "Deze gegevenscategorie staat niet in het register."
-
-message_nl("other_municipality") := "Deze gegevens horen bij een andere gemeente."
-
-message_nl("privacy_officer_sees_no_content") := "De privacy officer ziet het beleid en het logboek, nooit de inhoud van een dossier."
-
-message_nl("no_mandate") := "Met deze rol mag u deze verwerking niet doen."
-
-message_nl("aggregates_only") := "Voor statistiek alleen totalen, nooit een dossier."
-
-message_nl("not_own_data") := "Inwoners mogen alleen hun eigen gegevens inzien."
-
-message_nl("own_access_read_only") := "Bij inzage kunt u alleen lezen."
-
-message_nl("other_team") := "Gegevens blijven in het wijkteam; een ander team heeft toestemming of een overdracht nodig."
-
-message_nl("consent_required") := "Hiervoor is toestemming van de inwoner nodig."
-
-message_nl("support_data_stays_in_team") := "Wat u het wijkteam vertelt, blijft in het wijkteam."
-
-message_nl("no_legal_basis") := "Er is geen wettelijke grondslag voor deze verwerking."
+msg_nl_no_legal_basis := "Er is geen wettelijke grondslag voor deze verwerking."

@@ -44,7 +44,18 @@ def test_an_unknown_profile_names_the_known_ones() -> None:
     with pytest.raises(UnknownProfile) as caught:
         load_register("atlantis")
     assert caught.value.profile == "atlantis"
-    assert caught.value.known == available_profiles() == ["zaanstad"]
+    assert (
+        caught.value.known
+        == available_profiles()
+        == [
+            "haarlem",
+            "hilversum",
+            "kromme-rijn-heuvelland",
+            "texel",
+            "velsen",
+            "zaanstad",
+        ]
+    )
     assert "zaanstad" in str(caught.value)
     assert isinstance(caught.value, RegistryError)
 
@@ -228,6 +239,7 @@ def test_policy_data_holds_ids_and_rules_but_no_labels_or_explanations(
     assert data["mandates"]["team_wi_specialist"] == {
         "wmo-support": True,
         "signalling": True,
+        "safety-report": True,
         "pw-reintegration": True,
         "pw-enforcement": True,
     }
