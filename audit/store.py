@@ -11,10 +11,10 @@ defence: a second write at the same position fails instead of forking the chain.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
@@ -79,6 +79,53 @@ class AuditStore:
             .limit(limit)
         )
         return session.scalars(stmt).all()
+
+    def resident_log(
+        self,
+        session: Session,
+        pseudonym: str,
+        *,
+        held_back_after: Mapping[str, str],
+        limit: int = 50,
+        before_seq: int | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        category: str | None = None,
+    ) -> tuple[Sequence[AuditRecord], int]:
+        """One page of a resident's records, newest first, and how many are held back.
+
+        `held_back_after` maps a confidential activity to an RFC 3339 cutoff: its records that
+        occurred after the cutoff are not returned, only counted. `since`/`until` bound
+        `occurred_at` (RFC 3339 strings of one fixed format compare as times). The log's own
+        bookkeeping (`access_log.*` events) is not part of the page.
+        """
+        rec = AuditRecord
+        base: list[ColumnElement[bool]] = [
+            col(rec.resident) == pseudonym,
+            not_(col(rec.event_type).startswith("access_log.")),
+        ]
+        if since:
+            base.append(col(rec.occurred_at) >= since)
+        if until:
+            base.append(col(rec.occurred_at) < until)
+        if category:
+            base.append(col(rec.category) == category)
+        held = [
+            and_(col(rec.processing_activity) == act, col(rec.occurred_at) > cutoff)
+            for act, cutoff in sorted(held_back_after.items())
+        ]
+        page = select(rec).where(*base)
+        if held:
+            page = page.where(not_(or_(*held)))
+        if before_seq is not None:
+            page = page.where(col(rec.seq) < before_seq)
+        records = session.scalars(page.order_by(col(rec.seq).desc()).limit(limit)).all()
+        held_back = 0
+        if held:
+            held_back = int(
+                session.scalar(select(func.count()).select_from(rec).where(*base, or_(*held))) or 0
+            )
+        return records, held_back
 
     def iter_rows(
         self, session: Session, batch: int = 1000, after: int = 0

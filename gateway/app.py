@@ -5,15 +5,31 @@ Run it with `uvicorn gateway.app:create_app --factory` (that is what `make run` 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from gateway import errors
 from gateway.clock import Clock, system_clock
 from gateway.logging import RequestContextMiddleware, configure_logging
-from gateway.routes import consents, health, me, records, registry
+from gateway.routes import audit, authzen, consents, health, me, opa_bundle, records, registry
 from gateway.services import Services, build_services
 from gateway.settings import Settings, get_settings
 from policy import PolicyEngine
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the audit checkpointer while the app serves (not when a test skips the lifespan)."""
+    checkpointer = app.state.services.checkpointer
+    if checkpointer is not None:
+        checkpointer.start()
+    try:
+        yield
+    finally:
+        if checkpointer is not None:
+            checkpointer.stop()
 
 
 def create_app(
@@ -27,6 +43,7 @@ def create_app(
     settings = settings or get_settings()
     configure_logging(settings.log_format)
     app = FastAPI(
+        lifespan=_lifespan,
         title="doelbinding",
         summary="A privacy gateway: every request decided by role, purpose, consent and law.",
         version="0.1.0",
@@ -34,6 +51,6 @@ def create_app(
     app.state.services = services or build_services(settings, clock=clock, engine=engine)
     app.add_middleware(RequestContextMiddleware)
     errors.install(app)
-    for module in (health, registry, records, consents, me):
+    for module in (health, registry, records, consents, me, audit, authzen, opa_bundle):
         app.include_router(module.router)
     return app

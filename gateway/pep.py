@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import structlog
 from sqlmodel import Session
 
-from audit import AuditEntry, AuditStore
+from audit import AuditEntry, AuditStore, GroupCommitWriter
 from consent import active_consents
 from gateway.auth import Principal
 from gateway.clock import rfc3339
@@ -36,7 +36,7 @@ from policy import (
     PolicyError,
     Reason,
 )
-from policy.contract import ConsentFact, Context, Resource, Subject
+from policy.contract import BreakGlass, ConsentFact, Context, Resource, Subject
 from registry import Register
 
 log = structlog.get_logger("doelbinding.pep")
@@ -55,6 +55,9 @@ class RequestContext:
     traceparent: str = ""
     trace_id: str = field(default_factory=lambda: secrets.token_hex(16))
     span_id: str = field(default_factory=lambda: secrets.token_hex(8))
+    #: A written justification for emergency access (`X-Break-Glass-Justification`); it goes
+    #: to the policy as `context.break_glass` and stays in the audit record's policy input.
+    break_glass: str | None = None
 
     @classmethod
     def from_headers(cls, request_id: str, now_ns: int, traceparent: str | None) -> RequestContext:
@@ -63,6 +66,12 @@ class RequestContext:
         if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
             return cls(request_id, now_ns, traceparent or "", trace_id=parts[1].lower())
         return cls(request_id, now_ns)
+
+    @property
+    def details(self) -> dict[str, str]:
+        """What the audit record keeps of the caller's trace: the parent span id, if any."""
+        parts = self.traceparent.split("-")
+        return {"parent_span_id": parts[2].lower()} if len(parts) == 4 else {}
 
 
 @dataclass(frozen=True)
@@ -103,11 +112,31 @@ class EnforcementPoint:
         register: Register,
         audit: AuditStore,
         pseudonymize: Callable[[str], str],
+        writer: GroupCommitWriter | None = None,
+        on_append: Callable[[int], None] | None = None,
     ) -> None:
         self._engine = engine
         self.register = register
         self._audit = audit
         self.pseudonymize = pseudonymize
+        self._writer = writer
+        self._on_append = on_append
+
+    def _append(self, session: Session, entries: list[AuditEntry], *, own_txn: bool) -> None:
+        """Append first, answer after.
+
+        Reads on PostgreSQL go through group commit (`own_txn`): their records commit in a
+        shared transaction before this returns, so the caller's (read-only) transaction has
+        nothing left to make durable. Writes stay in the caller's transaction, so the record
+        and its audit record commit together or not at all. SQLite: always the caller's
+        transaction, which already holds the database's single write lock (BEGIN IMMEDIATE).
+        """
+        if own_txn and self._writer is not None and session.get_bind().dialect.name == "postgresql":
+            self._writer.append(entries)
+        else:
+            self._audit.append(session, entries)
+        if self._on_append is not None:
+            self._on_append(len(entries))
 
     def subject_of(self, principal: Principal) -> Subject:
         """A resident acts as their pseudonym; everyone else as their token subject."""
@@ -164,7 +193,12 @@ class EnforcementPoint:
                 ),
                 consents=consents[res.resident],
                 context=Context(
-                    now_ns=ctx.now_ns, request_id=ctx.request_id, traceparent=ctx.traceparent
+                    now_ns=ctx.now_ns,
+                    break_glass=BreakGlass(justification=ctx.break_glass)
+                    if ctx.break_glass
+                    else None,
+                    request_id=ctx.request_id,
+                    traceparent=ctx.traceparent,
                 ),
             )
             inputs.append(inp)
@@ -180,7 +214,7 @@ class EnforcementPoint:
             self._entry(inp, dec, res, engine.revision, ctx)
             for inp, dec, res in zip(inputs, decisions, resources, strict=True)
         ]
-        self._audit.append(session, entries)
+        self._append(session, entries, own_txn=action == "read")
         for inp, dec in zip(inputs, decisions, strict=True):
             log.info(
                 "decision",
@@ -230,6 +264,7 @@ class EnforcementPoint:
             request_id=ctx.request_id,
             trace_id=ctx.trace_id,
             span_id=ctx.span_id,
+            details=ctx.details,
             policy_input=inp.to_policy_input(),
         )
 
@@ -242,10 +277,13 @@ class EnforcementPoint:
         ctx: RequestContext,
         *,
         consent_id: str | None = None,
+        activity: str = "",
+        details: dict[str, str] | None = None,
     ) -> None:
-        """Audit an event that is not a policy decision (a consent given or withdrawn)."""
+        """Audit an event that is not a policy decision (a consent given or withdrawn, entries
+        of the resident's access log held back)."""
         subject = self.subject_of(principal)
-        self._audit.append(
+        self._append(
             session,
             [
                 AuditEntry(
@@ -264,6 +302,10 @@ class EnforcementPoint:
                     request_id=ctx.request_id,
                     trace_id=ctx.trace_id,
                     span_id=ctx.span_id,
+                    processing_activity=activity,
+                    purpose=act.purpose if (act := self.register.activities.get(activity)) else "",
+                    details={**ctx.details, **(details or {})},
                 )
             ],
+            own_txn=False,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,11 @@ class RecordCreate(_Body):
     category: str = Field(description="A data category of the register, e.g. intake_notes.")
     team: str = Field(description="The team or unit that holds the record, e.g. wt-oost.")
     content: str = Field(min_length=1, max_length=100_000)
+    municipality: str | None = Field(
+        default=None,
+        description="The resident's municipality; needed only for a unit of a regional "
+        "service (e.g. rsd-krh-wi), which holds records for several municipalities.",
+    )
 
 
 class RecordPublic(BaseModel):
@@ -24,8 +30,21 @@ class RecordPublic(BaseModel):
     category: str
     team: str
     municipality: str
-    content: str
+    content: str | None = Field(description="Null when the policy withheld it (`redacted`).")
     created_at: str
+    redacted: list[str] = Field(
+        default_factory=list, description="Fields the policy withheld from this answer."
+    )
+
+
+class HandoverRequest(_Body):
+    to_team: str = Field(description="The team that takes over the case, e.g. wt-west.")
+
+
+class HandoverResult(BaseModel):
+    from_team: str
+    to_team: str
+    moved: list[str] = Field(description="The ids of the records that moved (the whole case).")
 
 
 class RecordCreated(BaseModel):
@@ -173,12 +192,181 @@ class AccessLogEntry(BaseModel):
     roles: list[str]
     allowed: bool
     reasons: list[str]
+    summary: str = Field(default="", description="What happened, in plain Dutch (B1).")
+    proof: str = Field(
+        default="", description="Link to the inclusion proof of this entry in the audit tree."
+    )
 
 
 class AccessLog(BaseModel):
     entries: list[AccessLogEntry]
+    held_back: int = Field(
+        default=0, description="Entries not shown yet: an investigation is still running."
+    )
+    held_back_message: str | None = Field(default=None, description="Why, in plain Dutch.")
+    next_before_seq: int | None = Field(
+        default=None, description="Pass as `before_seq` for the next (older) page."
+    )
+
+
+# --- the audit trail's proof API (hashes in base64) ----------------------------------------------
+
+
+class CheckpointPublic(BaseModel):
+    tree_size: int
+    root_hash: str
+    note: str = Field(description="The C2SP signed note (checkpoint + Ed25519 signature).")
+    timestamp: str
+
+
+class PublicKeyPublic(BaseModel):
+    algorithm: str = "ed25519"
+    public_key: str = Field(description="The raw 32-byte Ed25519 public key, base64.")
+    key_name: str
+    origin: str
+    vkey: str = Field(description="The C2SP verifier key: name+keyid+base64(0x01||key).")
+
+
+class InclusionProofPublic(BaseModel):
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    path: list[str]
+    root_hash: str
+
+
+class ConsistencyProofPublic(BaseModel):
+    first: int
+    second: int
+    path: list[str]
+
+
+class AuditEntryPublic(BaseModel):
+    seq: int
+    leaf: str | None = Field(
+        description="The RFC 8785 canonical JSON the leaf hash is made from, base64; null for "
+        "a tombstone, and for residents (it holds the employee id, which they are not shown)."
+    )
+    leaf_hash: str
+    entry: dict[str, Any]
+
+
+class AuditExport(BaseModel):
+    format: str
+    records: list[dict[str, Any]]
+    next_after_seq: int | None
 
 
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+# --- OpenID AuthZEN 1.0 (Authorization API), NLGov profile -----------------------------------
+# https://openid.net/specs/authorization-api-1_0.html ; see docs/authzen.md for the mapping.
+
+
+class AuthZenSubjectProperties(_Body):
+    roles: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The professional's roles; read only from a case system's token.",
+    )
+    teams: list[str] = Field(default_factory=list, max_length=50)
+
+
+class AuthZenSubject(_Body):
+    type: str = Field(max_length=64, description="`user` (a professional) or `service`.")
+    id: str = Field(min_length=1, max_length=128)
+    properties: AuthZenSubjectProperties = Field(default_factory=AuthZenSubjectProperties)
+
+
+class AuthZenActionProperties(_Body):
+    processing_activity_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="NLGov profile: the processing activity (verwerkingsactiviteit), required.",
+    )
+
+
+class AuthZenAction(_Body):
+    name: str = Field(min_length=1, max_length=32, description="`read`, `create`, `update`, …")
+    properties: AuthZenActionProperties = Field(default_factory=AuthZenActionProperties)
+
+
+class AuthZenResourceProperties(_Body):
+    category: str | None = Field(default=None, max_length=64)
+    team: str | None = Field(default=None, max_length=64)
+    municipality: str | None = Field(
+        default=None, max_length=64, description="Default: the caller's municipality."
+    )
+    resident: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The resident id (e.g. a BSN); the gateway pseudonymises it and never "
+        "stores or logs it as given.",
+    )
+
+
+class AuthZenResource(_Body):
+    type: str = Field(default="record", max_length=64)
+    id: str | None = Field(default=None, max_length=128)
+    properties: AuthZenResourceProperties = Field(default_factory=AuthZenResourceProperties)
+
+
+class AuthZenContext(_Body):
+    traceparent: str | None = Field(
+        default=None, max_length=55, description="NLGov profile: W3C trace context."
+    )
+
+
+class AuthZenEvaluationRequest(_Body):
+    subject: AuthZenSubject
+    action: AuthZenAction
+    resource: AuthZenResource
+    context: AuthZenContext = Field(default_factory=AuthZenContext)
+
+
+class AuthZenEvaluationItem(_Body):
+    """One evaluation of a batch; what it leaves out comes from the request's defaults."""
+
+    subject: AuthZenSubject | None = None
+    action: AuthZenAction | None = None
+    resource: AuthZenResource | None = None
+    context: AuthZenContext | None = None
+
+
+class AuthZenOptions(_Body):
+    evaluations_semantic: str = Field(
+        default="execute_all",
+        pattern="^(execute_all|deny_on_first_deny|permit_on_first_permit)$",
+    )
+
+
+class AuthZenEvaluationsRequest(_Body):
+    subject: AuthZenSubject | None = None
+    action: AuthZenAction | None = None
+    resource: AuthZenResource | None = None
+    context: AuthZenContext | None = None
+    evaluations: list[AuthZenEvaluationItem] = Field(default_factory=list, max_length=100)
+    options: AuthZenOptions = Field(default_factory=AuthZenOptions)
+
+
+class AuthZenDecisionContext(BaseModel):
+    decision_id: str = Field(description="Request id + index: finds the audit record.")
+    reasons: list[dict[str, Any]] = Field(description="`{code, message}` per reason.")
+    basis: dict[str, Any] | None = Field(description="`{type, ref}`: what allowed it.")
+    redact: list[str] = Field(description="Fields to withhold from the answer.")
+    obligations: list[str] = Field(default_factory=list)
+    error: dict[str, Any] | None = Field(
+        default=None, description="Batch only: why this item could not be evaluated."
+    )
+
+
+class AuthZenDecision(BaseModel):
+    decision: bool
+    context: AuthZenDecisionContext
+
+
+class AuthZenEvaluations(BaseModel):
+    evaluations: list[AuthZenDecision]

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from audit import AuditStore
+from audit import AuditStore, GroupCommitWriter, NoteSigner
 from gateway.auth import TokenVerifier, load_or_create_dev_key
+from gateway.checkpointer import Checkpointer, load_or_create_signing_key
 from gateway.clock import Clock, system_clock
 from gateway.db import make_engine
 from gateway.pep import EnforcementPoint
@@ -38,6 +39,7 @@ class Services:
     verifier: TokenVerifier
     pep: EnforcementPoint
     clock: Clock = field(default=system_clock)
+    checkpointer: Checkpointer | None = None
 
 
 def build_policy_engine(settings: Settings, register: Register) -> PolicyEngine:
@@ -76,16 +78,43 @@ def build_services(
     engines = EngineHolder(engine or build_policy_engine(settings, register))
     audit = AuditStore()
     pseudonymize = build_pseudonymizer(settings)
+    db = make_engine(settings.database_url)
+    checkpointer = build_checkpointer(settings, db, clock)
+    writer = GroupCommitWriter(db, audit) if settings.audit.group_commit else None
     return Services(
         settings=settings,
-        db=make_engine(settings.database_url),
+        db=db,
         register=register,
         engines=engines,
         audit=audit,
         pseudonymize=pseudonymize,
         verifier=build_verifier(settings),
         pep=EnforcementPoint(
-            engine=engines, register=register, audit=audit, pseudonymize=pseudonymize
+            engine=engines,
+            register=register,
+            audit=audit,
+            pseudonymize=pseudonymize,
+            writer=writer,
+            on_append=checkpointer.appended,
         ),
         clock=clock,
+        checkpointer=checkpointer,
+    )
+
+
+def build_signer(settings: Settings) -> NoteSigner:
+    """The checkpoint signer; outside development the key file must already exist."""
+    create = settings.environment.value == "development"
+    key = load_or_create_signing_key(settings.audit_signing_key_file, create=create)
+    return NoteSigner(settings.audit_key_name, key)
+
+
+def build_checkpointer(settings: Settings, db: Engine, clock: Clock) -> Checkpointer:
+    return Checkpointer(
+        db,
+        build_signer(settings),
+        settings.audit.origin,
+        clock,
+        interval=settings.audit.checkpoint_interval_seconds,
+        every=settings.audit.checkpoint_every_entries,
     )

@@ -61,6 +61,36 @@ class AuthSettings(BaseModel):
     )
 
 
+class AuditSettings(BaseModel):
+    origin: str = Field(
+        default="doelbinding.local/audit",
+        description="The log's origin: the first line of every checkpoint (a schema-less URL).",
+    )
+    key_name: str = Field(
+        default="",
+        description="The signed note's key name. Empty: the origin.",
+    )
+    signing_key_file: Path | None = Field(
+        default=None,
+        description="PEM file of the Ed25519 checkpoint signing key. Empty: "
+        "`audit-signing-key.pem` in the data directory, generated on first use (development).",
+    )
+    checkpoint_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Sign a checkpoint at least this often while there are new entries; "
+        "0: no background checkpointer (run `doelbinding audit checkpoint`).",
+    )
+    checkpoint_every_entries: int = Field(
+        default=1000, gt=0, description="Also sign a checkpoint after this many new entries."
+    )
+    group_commit: bool = Field(
+        default=True,
+        description="PostgreSQL: commit the audit records of concurrent reads in one "
+        "transaction (each request still waits for its own).",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DOELBINDING_",
@@ -87,6 +117,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:
@@ -107,6 +138,14 @@ class Settings(BaseSettings):
     @property
     def dev_key_file(self) -> Path:
         return self.auth.dev_key_file or self.data_dir / "dev-signing-key.pem"
+
+    @property
+    def audit_signing_key_file(self) -> Path:
+        return self.audit.signing_key_file or self.data_dir / "audit-signing-key.pem"
+
+    @property
+    def audit_key_name(self) -> str:
+        return self.audit.key_name or self.audit.origin
 
     @property
     def pseudonym_key_file(self) -> Path:
