@@ -1,4 +1,4 @@
-"""Find the policy's Rego modules and give a policy version a content-hash revision.
+"""Find the policy's Rego modules, give a policy version a content-hash revision, bundle it.
 
 The revision is what the audit trail records as "policy version": it changes when any
 module or the register data changes, and never otherwise.
@@ -6,8 +6,11 @@ module or the register data changes, and never otherwise.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import json
+import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,3 +40,38 @@ def revision(modules: Mapping[str, str], data: Mapping[str, Any]) -> str:
             digest.update(len(raw).to_bytes(8, "big") + raw)
     digest.update(canonical_json(data).encode("utf-8"))
     return "sha256:" + digest.hexdigest()[:12]
+
+
+#: The data and package root this project owns in OPA (`data.doelbinding…`).
+BUNDLE_ROOT = "doelbinding"
+
+
+def build_bundle(modules: Mapping[str, str], data: Mapping[str, Any]) -> tuple[str, bytes]:
+    """An OPA bundle (https://www.openpolicyagent.org/docs/management-bundles) as a .tar.gz.
+
+    `/.manifest` names the revision (the same content hash the audit log records) and the
+    root `doelbinding`; `/doelbinding/register/data.json` holds the register, so it lands at
+    `data.doelbinding.register` as the policy expects; `/doelbinding/<file>.rego` the modules.
+    The archive is byte-for-byte reproducible (fixed order, mtime 0), so the same version is
+    always the same bytes. Returns `(revision, archive)`.
+    """
+    rev = revision(modules, data)
+    manifest = {"revision": rev, "roots": [BUNDLE_ROOT], "rego_version": 1}
+    files = [
+        (".manifest", canonical_json(manifest)),
+        (f"{BUNDLE_ROOT}/register/data.json", canonical_json(dict(data))),
+        *((f"{BUNDLE_ROOT}/{name}", modules[name]) for name in sorted(modules)),
+    ]
+    raw = io.BytesIO()
+    with (
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for name, text in files:
+            content = text.encode("utf-8")
+            info = tarfile.TarInfo(f"/{name}")
+            info.size = len(content)
+            info.mode = 0o644
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(content))
+    return rev, raw.getvalue()
