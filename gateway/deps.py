@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -56,9 +57,19 @@ def get_context(
     request: Request,
     services: ServicesDep,
     traceparent: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_break_glass_justification: Annotated[
+        str | None,
+        Header(
+            description="Emergency access: a written justification (e.g. a report to Veilig "
+            "Thuis under the meldrecht). Passed to the policy as `context.break_glass`; every "
+            "access it allows is flagged for review."
+        ),
+    ] = None,
 ) -> RequestContext:
     request_id = str(request.scope.get("state", {}).get("request_id", ""))
-    return RequestContext.from_headers(request_id, services.clock(), traceparent)
+    ctx = RequestContext.from_headers(request_id, services.clock(), traceparent)
+    justification = (x_break_glass_justification or "").strip()
+    return replace(ctx, break_glass=justification) if justification else ctx
 
 
 ContextDep = Annotated[RequestContext, Depends(get_context)]

@@ -13,7 +13,16 @@ from gateway.errors import InvalidField
 from gateway.pep import ResourceFacts
 from gateway.records import CaseRecord, create_record, get_record, list_for_resident
 from gateway.records.service import new_record_id
-from gateway.schemas import RecordCreate, RecordCreated, RecordList, RecordPublic
+from gateway.schemas import (
+    HandoverRequest,
+    HandoverResult,
+    RecordCreate,
+    RecordCreated,
+    RecordList,
+    RecordPublic,
+)
+from policy import Decision
+from registry import Register
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -32,16 +41,43 @@ def _facts(record: CaseRecord) -> ResourceFacts:
     )
 
 
-def _public(record: CaseRecord) -> RecordPublic:
+#: The fields of a record a `redact` obligation can withhold. An unknown field name in a
+#: decision withholds the content too: failing closed beats leaking free text.
+_REDACTABLE = {"content"}
+
+
+def _public(record: CaseRecord, decision: Decision) -> RecordPublic:
+    """The record as this decision lets it leave: `redact` applied before the answer."""
+    redacted = sorted(set(decision.redact))
+    withhold_content = bool(redacted) and (
+        "content" in redacted or not set(redacted) <= _REDACTABLE
+    )
     return RecordPublic(
         id=record.id,
         resident=record.resident,
         category=record.category,
         team=record.team,
         municipality=record.municipality,
-        content=record.content,
+        content=None if withhold_content else record.content,
         created_at=rfc3339(record.created_at_ns),
+        redacted=redacted,
     )
+
+
+def _municipality_of(body: RecordCreate, register: Register) -> str:
+    """The municipality a new record belongs to: the unit's, or for a regional service's
+    unit the resident's municipality from the body (one the service serves)."""
+    team = register.teams[body.team]
+    if team.regional_service is None:
+        if body.municipality not in (None, team.municipality):
+            raise InvalidField("municipality", "this unit holds records of its own municipality")
+        return team.municipality
+    serves = register.regional_services[team.regional_service].serves
+    if body.municipality is None or body.municipality not in serves:
+        raise InvalidField(
+            "municipality", f"a regional unit needs one of its municipalities: {', '.join(serves)}"
+        )
+    return body.municipality
 
 
 @router.post(
@@ -75,7 +111,7 @@ def store_record(
         resident_pseudonym=services.pseudonymize(body.resident),
         category=body.category,
         team=body.team,
-        municipality=team.municipality,
+        municipality=_municipality_of(body, register),
         content=body.content,
         created_at_ns=ctx.now_ns,
         created_by=principal.sub,
@@ -102,12 +138,61 @@ def read_record(
     activity: ActivityDep,
     ctx: ContextDep,
 ) -> RecordPublic:
-    """Read one record, if the policy allows it under the declared processing activity."""
+    """Read one record, if the policy allows it under the declared processing activity.
+
+    Fields the decision withholds (`redact`, e.g. a signal's free text for another domain)
+    come back as null and are named in `redacted`; the audit record names them too. Send
+    `X-Break-Glass-Justification` for emergency access or a report under the meldrecht.
+    """
     with session_scope(services.db) as session:
         record = get_record(session, record_id)
         outcome = services.pep.decide(session, principal, activity, "read", [_facts(record)], ctx)
     outcome.raise_if_refused()
-    return _public(record)
+    return _public(record, outcome.decisions[0])
+
+
+@router.post("/records/{record_id}/handover", response_model=HandoverResult, responses=_DENIED)
+def hand_over_case(
+    record_id: str,
+    body: HandoverRequest,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    activity: ActivityDep,
+    ctx: ContextDep,
+) -> HandoverResult:
+    """Hand a case over to another team: every record of this resident held by the record's
+    team moves to `to_team`. Decided per record (action `handover`: only the team that holds
+    it, under a team activity) and audited (`record.handover`); all move or none does."""
+    register = services.register
+    with session_scope(services.db) as session:
+        record = get_record(session, record_id)
+        target = register.teams.get(body.to_team)
+        if (
+            target is None
+            or target.domain != "team"
+            or target.municipality != record.municipality
+            or body.to_team == record.team
+        ):
+            raise InvalidField("to_team", "another team of the same municipality, in the register")
+        from_team = record.team
+        case = [
+            r
+            for r in list_for_resident(session, record.resident_pseudonym)
+            if r.team == record.team
+        ]
+        outcome = services.pep.decide(
+            session, principal, activity, "handover", [_facts(r) for r in case], ctx
+        )
+        if outcome.allowed:
+            for r in case:
+                r.team = body.to_team
+                session.add(r)
+    outcome.raise_if_refused()
+    return HandoverResult(
+        from_team=from_team,
+        to_team=body.to_team,
+        moved=sorted(r.id for r in case),
+    )
 
 
 @router.get("/residents/{resident}/records", response_model=RecordList)
@@ -126,5 +211,7 @@ def list_resident_records(
         )
     if outcome.failure is not None:
         raise outcome.failure
-    allowed = [r for r, d in zip(records, outcome.decisions, strict=True) if d.allow]
-    return RecordList(records=[_public(r) for r in allowed], withheld=len(records) - len(allowed))
+    allowed = [(r, d) for r, d in zip(records, outcome.decisions, strict=True) if d.allow]
+    return RecordList(
+        records=[_public(r, d) for r, d in allowed], withheld=len(records) - len(allowed)
+    )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from audit import AuditRecord
+from gateway.app import create_app
+from gateway.auth import issue_dev_token, load_or_create_dev_key
 from gateway.records import CaseRecord
 
 from .conftest import BSN_JOOST, BSN_SANNE
@@ -185,3 +188,161 @@ def test_privacy_officer_never_reads_content(client, token):
     )
     assert resp.status_code == 403
     assert "geheim" not in resp.text
+
+
+# --- emergency access, redaction, handover (issue 3) ----------------------------------------
+
+
+def _store_as(client, headers, category, team, resident=BSN_SANNE, **extra):
+    resp = client.post(
+        "/v1/records",
+        json={"resident": resident, "category": category, "team": team, "content": "vrije tekst"}
+        | extra,
+        headers=headers,
+    )
+    assert resp.status_code == 201, resp.text
+    return resp.json()["id"]
+
+
+def test_break_glass_header_opens_another_teams_record_and_is_audited(client, token):
+    rid = _store(client, token, category="support_plan")
+    west = token("u-wim", "team_generalist", teams=("wt-west",), activity="wmo-support")
+    resp = client.get(f"/v1/records/{rid}", headers=west)
+    assert resp.status_code == 403
+    assert [r["code"] for r in resp.json()["reasons"]] == ["other_team"]
+    assert resp.json()["reasons"][0]["message_nl"]  # Dutch alongside English
+    resp = client.get(
+        f"/v1/records/{rid}",
+        headers=west | {"X-Break-Glass-Justification": "Crisis; eigen team niet bereikbaar."},
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["content"] == "geheim"
+    entry = _audit(client)[-1]
+    assert (entry.basis_type, entry.reason_codes) == ("break_glass", ["emergency_access"])
+    assert entry.policy_input is not None
+    assert entry.policy_input["context"]["break_glass"] == {
+        "justification": "Crisis; eigen team niet bereikbaar."
+    }
+
+
+def test_a_blank_justification_is_no_justification(client, token):
+    rid = _store(client, token, category="household_safety")
+    headers = token(*TEAM, teams=OOST, activity="safety-report")
+    for extra in ({}, {"X-Break-Glass-Justification": "   "}):
+        resp = client.get(f"/v1/records/{rid}", headers=headers | extra)
+        assert resp.status_code == 403
+        assert [r["code"] for r in resp.json()["reasons"]] == ["justification_required"]
+    resp = client.get(
+        f"/v1/records/{rid}", headers=headers | {"X-Break-Glass-Justification": "Meldrecht"}
+    )
+    assert resp.status_code == 200
+    assert _audit(client)[-1].reason_codes == ["justified_report"]
+
+
+def test_redact_withholds_the_content_and_the_audit_names_it(client, token):
+    rid = _store(client, token, category="signal")
+    kees = token("u-kees", "wi_client_manager", activity="pw-reintegration")
+    resp = client.get(f"/v1/records/{rid}", headers=kees)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["content"] is None
+    assert body["redacted"] == ["content"]
+    assert (body["category"], body["team"]) == ("signal", "wt-oost")
+    assert body["created_at"]
+    entry = _audit(client)[-1]
+    assert entry.allowed is True
+    assert entry.redacted == ["content"]
+    # The same record in the resident list: redacted there too.
+    resp = client.get(f"/v1/residents/{BSN_SANNE}/records", headers=kees)
+    [listed] = [r for r in resp.json()["records"] if r["id"] == rid]
+    assert listed["content"] is None
+
+
+def test_handover_moves_the_whole_case_and_is_audited(client, token):
+    first = _store(client, token, category="intake_notes")
+    second = _store(client, token, category="support_plan")
+    other = _store(client, token, category="intake_notes", resident=BSN_JOOST)
+    anna = token(*TEAM, teams=OOST, activity="wmo-support")
+    resp = client.post(f"/v1/records/{first}/handover", json={"to_team": "wt-west"}, headers=anna)
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {
+        "from_team": "wt-oost",
+        "to_team": "wt-west",
+        "moved": sorted([first, second]),
+    }
+    handovers = [e for e in _audit(client) if e.event_type == "record.handover"]
+    assert [(e.allowed, e.reason_codes) for e in handovers] == [(True, ["case_handover"])] * 2
+    # The old team no longer reads it; the new team does; other residents did not move.
+    assert client.get(f"/v1/records/{first}", headers=anna).status_code == 403
+    west = token("u-wim", "team_generalist", teams=("wt-west",), activity="wmo-support")
+    assert client.get(f"/v1/records/{second}", headers=west).status_code == 200
+    assert client.get(f"/v1/records/{other}", headers=anna).status_code == 200
+
+
+def test_handover_by_another_team_or_to_a_non_team_is_refused(client, token):
+    rid = _store(client, token)
+    west = token("u-wim", "team_generalist", teams=("wt-west",), activity="wmo-support")
+    resp = client.post(f"/v1/records/{rid}/handover", json={"to_team": "wt-west"}, headers=west)
+    assert resp.status_code == 403
+    assert [r["code"] for r in resp.json()["reasons"]] == ["handover_by_owning_team_only"]
+    anna = token(*TEAM, teams=OOST, activity="wmo-support")
+    for to_team in ("wi-zaanstad", "wt-oost", "wt-mars"):
+        resp = client.post(f"/v1/records/{rid}/handover", json={"to_team": to_team}, headers=anna)
+        assert resp.status_code == 422, to_team
+    assert client.get(f"/v1/records/{rid}", headers=anna).status_code == 200
+
+
+def test_one_deployment_separates_municipalities_and_serves_the_regional_service(settings, clock):
+    krh = settings.model_copy(update={"profile": "kromme-rijn-heuvelland"})
+    client = TestClient(create_app(krh, clock=clock), raise_server_exceptions=False)
+    key = load_or_create_dev_key(krh.dev_key_file)
+
+    def tok(sub, role, municipality, activity, organisation=None, teams=()):
+        t = issue_dev_token(
+            key,
+            issuer=krh.auth.issuer,
+            audience=krh.auth.audience,
+            sub=sub,
+            roles=[role],
+            municipality=municipality,
+            organisation=organisation or f"gemeente-{municipality}",
+            teams=teams,
+        )
+        return {"Authorization": f"Bearer {t}", "X-Processing-Activity": activity}
+
+    try:
+        rsd = tok("u-rsd", "wi_client_manager", "zeist", "pw-benefit", organisation="rsd-krh")
+        bunnik_team = tok("u-b", "team_generalist", "bunnik", "wmo-support", teams=("st-bunnik",))
+        zeist_team = tok(
+            "u-z", "team_generalist", "zeist", "wmo-support", teams=("wt-zeist-noord",)
+        )
+        notes = _store_as(client, bunnik_team, "intake_notes", "st-bunnik")
+        income = _store_as(client, rsd, "income", "rsd-krh-wi", municipality="bunnik")
+        resp = client.post(
+            "/v1/records",
+            json={
+                "resident": BSN_SANNE,
+                "category": "income",
+                "team": "rsd-krh-wi",
+                "content": "x",
+            },
+            headers=rsd,
+        )
+        assert resp.status_code == 422  # a regional unit needs the resident's municipality
+        assert client.get(f"/v1/records/{notes}", headers=bunnik_team).status_code == 200
+        resp = client.get(f"/v1/records/{notes}", headers=zeist_team)
+        assert [r["code"] for r in resp.json()["reasons"]] == ["other_municipality"]
+        resp = client.get(f"/v1/records/{income}", headers=rsd)
+        assert resp.status_code == 200
+        assert resp.json()["municipality"] == "bunnik"
+        resp = client.get(
+            f"/v1/records/{notes}",
+            headers=tok(
+                "u-rsd", "wi_client_manager", "zeist", "pw-reintegration", organisation="rsd-krh"
+            ),
+        )
+        # Its own domains only: team data by law never, whatever the municipality.
+        assert [r["code"] for r in resp.json()["reasons"]] == ["support_data_stays_in_team"]
+    finally:
+        client.app.state.services.db.dispose()
+        client.close()
