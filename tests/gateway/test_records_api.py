@@ -294,7 +294,8 @@ def test_handover_by_another_team_or_to_a_non_team_is_refused(client, token):
 
 def test_one_deployment_separates_municipalities_and_serves_the_regional_service(settings, clock):
     krh = settings.model_copy(update={"profile": "kromme-rijn-heuvelland"})
-    client = TestClient(create_app(krh, clock=clock), raise_server_exceptions=False)
+    app = create_app(krh, clock=clock)
+    client = TestClient(app, raise_server_exceptions=False)
     key = load_or_create_dev_key(krh.dev_key_file)
 
     def tok(sub, role, municipality, activity, organisation=None, teams=()):
@@ -344,5 +345,5 @@ def test_one_deployment_separates_municipalities_and_serves_the_regional_service
         # Its own domains only: team data by law never, whatever the municipality.
         assert [r["code"] for r in resp.json()["reasons"]] == ["support_data_stays_in_team"]
     finally:
-        client.app.state.services.db.dispose()
+        app.state.services.db.dispose()
         client.close()
