@@ -93,14 +93,27 @@ def print_config() -> None:
 
 @policy_app.command("test")
 def policy_test(
-    cases: Annotated[Path | None, typer.Option(help="Directory of decision tables.")] = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help="Directory of decision tables (default: the shipped).")
+    ] = None,
+    cases: Annotated[Path | None, typer.Option(help="Same as DIRECTORY.", hidden=True)] = None,
 ) -> None:
-    """Run every decision-table case through the same engine and input path as the gateway."""
+    """Run every decision-table case through the same engine and input path as the gateway,
+    print pass or fail per case, then what no case reached; exit 1 on a failure."""
     from functools import cache
 
     from gateway.services import build_policy_engine
-    from policy import PolicyEngine, load_cases, run_cases, summary
-    from registry import Register, load_register
+    from policy import (
+        PolicyEngine,
+        coverage,
+        coverage_report,
+        load_cases,
+        load_modules,
+        reason_codes_of,
+        report,
+        run_cases,
+    )
+    from registry import Register, available_profiles, load_register
 
     settings = _settings()
     register: Callable[[str], Register] = cache(load_register)
@@ -109,13 +122,56 @@ def policy_test(
     def engine_for(profile: str) -> PolicyEngine:
         return build_policy_engine(settings, register(profile))
 
+    tables = directory or cases
     results = run_cases(
-        load_cases(cases) if cases else load_cases(),
+        load_cases(tables) if tables else load_cases(),
         engine_for,
         lambda profile: register(profile).policy_data(),
     )
-    typer.echo(summary(results))
+    typer.echo(report(results))
+    profiles = available_profiles()
+    modules = load_modules(settings.policy.rego_dir) if settings.policy.rego_dir else load_modules()
+    legal_bases: dict[str, str] = {}
+    for profile in profiles:
+        legal_bases |= register(profile).legal_bases()
+    cov = coverage(
+        results,
+        reason_codes=reason_codes_of(modules),
+        legal_bases=legal_bases,
+        profiles=profiles,
+    )
+    typer.echo(coverage_report(cov))
     raise typer.Exit(0 if all(r.passed for r in results) else 1)
+
+
+@policy_app.command("eval")
+def policy_eval(
+    profile: Annotated[str, typer.Option(help="The municipality profile (registry/profiles).")],
+    input_file: Annotated[
+        Path, typer.Option("--input", help="A policy input document (JSON), or - for stdin.")
+    ],
+) -> None:
+    """Print the decision (the policy contract's result) for one input document as JSON."""
+    import sys
+
+    from pydantic import ValidationError
+
+    from gateway.services import build_policy_engine
+    from policy import DecisionInput, PolicyError
+    from registry import load_register
+
+    text = sys.stdin.read() if str(input_file) == "-" else input_file.read_text(encoding="utf-8")
+    try:
+        inp = DecisionInput.model_validate_json(text)
+    except ValidationError as exc:
+        typer.echo(f"not a policy input: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        decision = build_policy_engine(_settings(), load_register(profile)).decide(inp)
+    except PolicyError as exc:
+        typer.echo(f"no decision (refuse): {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(decision.model_dump(mode="json"), indent=2, ensure_ascii=False))
 
 
 @policy_app.command("export-opa-tests")

@@ -13,7 +13,7 @@ This module imports no other project package: the caller passes the register dat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,6 +258,79 @@ def summary(results: Sequence[CaseResult]) -> str:
             lines.append(f"     error: {r.error}")
     passed = sum(r.passed for r in results)
     lines.append(f"{passed} of {len(results)} decision-table cases pass")
+    return "\n".join(lines)
+
+
+def report(results: Sequence[CaseResult]) -> str:
+    """One line per case, PASS or FAIL (with the difference), then the totals."""
+    lines = []
+    for r in results:
+        lines.append(f"{'PASS' if r.passed else 'FAIL'} {r.case.file}: {r.case.name}")
+        lines += [f"     {d}" for d in r.diff]
+        if r.error:
+            lines.append(f"     error: {r.error}")
+    passed = sum(r.passed for r in results)
+    lines.append(f"{passed} of {len(results)} decision-table cases pass")
+    return "\n".join(lines)
+
+
+_CODE = re.compile(r"^msg_(?!nl_)([a-z_]+) := ", re.M)
+
+
+def reason_codes_of(modules: Mapping[str, str]) -> set[str]:
+    """Every reason code the policy modules can give (one `msg_<code>` constant each)."""
+    return {code for source in modules.values() for code in _CODE.findall(source)}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What no passing case reached: the gaps a new case should fill."""
+
+    reason_codes: tuple[str, ...]
+    basis_types: tuple[str, ...]
+    legal_bases: tuple[str, ...]
+    profiles: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not (self.reason_codes or self.basis_types or self.legal_bases or self.profiles)
+
+
+def coverage(
+    results: Sequence[CaseResult],
+    *,
+    reason_codes: Iterable[str],
+    legal_bases: Mapping[str, str],
+    profiles: Iterable[str],
+) -> Coverage:
+    """The reason codes, basis types, register legal bases and profiles no passing case reached.
+
+    `legal_bases` maps a register entry (`activity:<id>`, `flow:<id>`) to its article; an
+    entry counts as reached when a passing case's decision cites its article as basis.
+    """
+    passed = [r for r in results if r.passed and r.got is not None]
+    codes = {c for r in passed if r.got for c in r.got.reason_codes}
+    types = {r.got.basis.type.value for r in passed if r.got and r.got.basis}
+    refs = {r.got.basis.ref for r in passed if r.got and r.got.basis}
+    seen = {r.case.profile for r in passed}
+    return Coverage(
+        reason_codes=tuple(sorted(set(reason_codes) - codes)),
+        basis_types=tuple(sorted({t.value for t in BasisType} - types)),
+        legal_bases=tuple(sorted(k for k, article in legal_bases.items() if article not in refs)),
+        profiles=tuple(sorted(set(profiles) - seen)),
+    )
+
+
+def coverage_report(cov: Coverage) -> str:
+    """The coverage summary `doelbinding policy test` prints after the cases."""
+    lines = ["coverage: what no passing case reached"]
+    for label, items in (
+        ("reason codes", cov.reason_codes),
+        ("basis types", cov.basis_types),
+        ("register legal bases", cov.legal_bases),
+        ("profiles", cov.profiles),
+    ):
+        lines.append(f"  {label}: {', '.join(items) if items else 'all reached'}")
     return "\n".join(lines)
 
 

@@ -67,14 +67,18 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 } else := deny("no_mandate", msg_no_mandate, msg_nl_no_mandate) if {
 	# Rule 2: the activity decides, not the person. Some role must hold its mandate.
 	not mandated
+} else := allow("aggregate_statistics", msg_aggregate_statistics, msg_nl_aggregate_statistics, "law", act_article) if {
+	# Rule 5: statistics get aggregates (anonymous counts), never a record.
+	act_purpose == "statistics"
+	rtype == "aggregate"
 } else := deny("aggregates_only", msg_aggregates_only, msg_nl_aggregates_only) if {
-	# Rule 5: statistics get aggregates, never a record.
 	act_purpose == "statistics"
 } else := own_access_decision if {
 	# Rule 6: residents read their own records and access log, nothing of anyone else.
 	act_purpose == "own_access"
 } else := deny("no_legal_basis", msg_no_legal_basis, msg_nl_no_legal_basis) if {
-	# Audit logs are read by the resident they are about and by the privacy officer only.
+	# Audit logs are read by the resident they are about and by the privacy officer only;
+	# aggregates are for statistics activities only.
 	rtype != "record"
 } else := handover_decision if {
 	# Rule 4: a handover moves a case from the team that holds it to another team.
@@ -198,6 +202,8 @@ known_action if action == "handover"
 known_resource_type if rtype == "record"
 
 known_resource_type if rtype == "audit_log"
+
+known_resource_type if rtype == "aggregate"
 
 # Rule 8: a subject never sees data of another municipality of the profile, except a
 # regional service (by its organisation id) acting, in its own domains, for a
@@ -377,6 +383,10 @@ msg_nl_justified_report := "De wet staat deze melding toe met een schriftelijke 
 msg_emergency_access := "Emergency access with a written justification; it will be reviewed."
 
 msg_nl_emergency_access := "Toegang in een noodsituatie, met een schriftelijke reden; dit wordt achteraf gecontroleerd."
+
+msg_aggregate_statistics := "Statistics activities may read anonymous counts."
+
+msg_nl_aggregate_statistics := "Voor statistiek mogen tellingen zonder namen worden gebruikt."
 
 msg_unknown_role := "A role of the subject is not in the register."
 

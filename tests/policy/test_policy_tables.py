@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
-from policy import Case, PolicyEngine, case_to_input, load_cases, run_cases, summary
+from gateway.cli import app as cli
+from policy import (
+    Case,
+    PolicyEngine,
+    case_to_input,
+    coverage,
+    coverage_report,
+    load_cases,
+    load_modules,
+    reason_codes_of,
+    report,
+    run_cases,
+    summary,
+)
 from policy.tables import RESIDENT, TableError, load_table
+from registry import available_profiles, load_register
 
 CASES = load_cases()
 EngineFor = Callable[[str], PolicyEngine]
@@ -110,3 +126,89 @@ def test_a_typo_in_a_table_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(TableError, match=r"bad\.yaml: case 1"):
         load_table(table)
+
+
+# --- coverage: the acceptance of issue 3 ------------------------------------------------------
+
+#: Basis types the contract names but no rule gives yet: four-eyes exceptions are not
+#: encoded (docs/policy.md, "Not yet encoded"). Remove from here when they are.
+NOT_YET_ENCODED_BASIS_TYPES = ("exception",)
+
+
+def test_every_reason_code_basis_type_legal_basis_and_profile_is_reached(
+    engine_for_profile: EngineFor, data_for_profile: DataFor
+) -> None:
+    results = run_cases(CASES, engine_for_profile, data_for_profile)
+    assert all(r.passed for r in results)
+    legal_bases: dict[str, str] = {}
+    for profile in available_profiles():
+        legal_bases |= load_register(profile).legal_bases()
+    cov = coverage(
+        results,
+        reason_codes=reason_codes_of(load_modules()),
+        legal_bases=legal_bases,
+        profiles=available_profiles(),
+    )
+    assert cov.reason_codes == ()
+    assert cov.legal_bases == ()
+    assert cov.profiles == ()
+    assert cov.basis_types == NOT_YET_ENCODED_BASIS_TYPES
+    assert "all reached" in coverage_report(cov)
+
+
+def test_coverage_names_what_a_smaller_table_misses(
+    engine_for_profile: EngineFor, data_for_profile: DataFor
+) -> None:
+    few = [c for c in CASES if c.file == "02_participation.yaml"]
+    results = run_cases(few, engine_for_profile, data_for_profile)
+    cov = coverage(
+        results,
+        reason_codes=reason_codes_of(load_modules()),
+        legal_bases=load_register("zaanstad").legal_bases(),
+        profiles=available_profiles(),
+    )
+    assert "consent_given" in cov.reason_codes
+    assert "consent" in cov.basis_types
+    assert "activity:own-access" in cov.legal_bases
+    assert "haarlem" in cov.profiles
+    assert not cov.complete
+    assert "PASS 02_participation.yaml" in report(results)
+
+
+def test_cli_policy_test_prints_each_case_and_the_coverage(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["policy", "test"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(CASES)} of {len(CASES)} decision-table cases pass" in result.output
+    assert "PASS 01_support.yaml: team generalist reads intake notes of own team" in result.output
+    assert "basis types: exception" in result.output
+    # A failing table: non-zero, and the failure is named.
+    (tmp_path / "bad.yaml").write_text(
+        "cases:\n  - name: enforcement reads intake notes (wrong)\n"
+        "    request: {role: enforcement_officer, activity: pw-enforcement, "
+        "category: intake_notes, record_team: wt-oost}\n"
+        "    expect: {allow: true, basis: law, reasons: [legal_flow]}\n"
+    )
+    result = CliRunner().invoke(cli, ["policy", "test", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "FAIL bad.yaml: enforcement reads intake notes (wrong)" in result.output
+
+
+def test_cli_policy_eval_prints_the_decision(tmp_path: Path, data_for_profile: DataFor) -> None:
+    case = next(c for c in CASES if c.name == "W&I sees that a signal exists but not its text")
+    doc = case_to_input(case, data_for_profile("zaanstad")).to_policy_input()
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(
+        cli, ["policy", "eval", "--profile", "zaanstad", "--input", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.stdout)
+    assert decision["allow"] is True
+    assert decision["redact"] == ["content"]
+    assert decision["reasons"][0]["code"] == "legal_flow"
+    assert decision["reasons"][0]["message_nl"]
+    path.write_text('{"subject": {}}')
+    result = CliRunner().invoke(
+        cli, ["policy", "eval", "--profile", "zaanstad", "--input", str(path)]
+    )
+    assert result.exit_code == 2
