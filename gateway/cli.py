@@ -38,7 +38,7 @@ def migrate() -> None:
 
 @app.command("seed-demo")
 def seed_demo() -> None:
-    """Add the demo residents and records (Zaanstad profile)."""
+    """Add the demo residents and records of the profile in force (DOELBINDING_PROFILE)."""
     from gateway.clock import system_clock
     from gateway.db import make_engine
     from gateway.demo import seed_demo as seed
@@ -46,7 +46,7 @@ def seed_demo() -> None:
 
     settings = _settings()
     engine = make_engine(settings.database_url)
-    added = seed(engine, build_pseudonymizer(settings), system_clock)
+    added = seed(engine, build_pseudonymizer(settings), system_clock, settings.profile)
     engine.dispose()
     typer.echo(f"demo data: {added} records added")
 

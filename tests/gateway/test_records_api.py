@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -9,6 +10,7 @@ from sqlmodel import Session, col
 from audit import AuditRecord
 from gateway.app import create_app
 from gateway.auth import issue_dev_token, load_or_create_dev_key
+from gateway.demo import seed_demo
 from gateway.records import CaseRecord
 
 from .conftest import BSN_JOOST, BSN_SANNE
@@ -346,4 +348,64 @@ def test_one_deployment_separates_municipalities_and_serves_the_regional_service
         assert [r["code"] for r in resp.json()["reasons"]] == ["support_data_stays_in_team"]
     finally:
         app.state.services.db.dispose()
+        client.close()
+
+
+# --- the README tour, step 5: one allow and one denial per profile family -------------------
+
+#: (profile, sub, role, municipality, organisation, teams, activity, method, path, body,
+#:  status, reason code or None)
+TOUR = [
+    ("haarlem", "u-dwi", "wi_client_manager", "haarlem", None, (), "pw-reintegration",
+     "GET", "/v1/records/r-demo-hl-signal", None, 200, None),
+    ("haarlem", "u-wit", "team_wi_specialist", "haarlem", None, ("swt-schalkwijk",),
+     "pw-enforcement", "GET", "/v1/records/r-demo-hl-income", None, 403, "no_mandate"),
+    ("hilversum", "u-plein", "team_generalist", "hilversum", None, ("sociaal-plein",),
+     "wmo-support", "GET", "/v1/records/r-demo-hv-intake", None, 200, None),
+    ("hilversum", "u-coach", "wi_client_manager", "hilversum", None, (), "pw-reintegration",
+     "POST", "/v1/records", {"resident": BSN_SANNE, "category": "reintegration_plan",
+                             "team": "werkervaring-hilversum", "content": "x"}, 403, "no_dossier"),
+    ("kromme-rijn-heuvelland", "u-rsd", "wi_client_manager", "zeist", "rsd-krh", (),
+     "pw-benefit", "GET", "/v1/records/r-demo-krh-income", None, 200, None),
+    ("kromme-rijn-heuvelland", "u-zeist", "team_generalist", "zeist", None, ("wt-zeist-noord",),
+     "wmo-support", "GET", "/v1/records/r-demo-krh-notes", None, 403, "other_municipality"),
+    ("zaanstad", "u-anna", "team_generalist", "zaanstad", None, ("wt-oost",), "wmo-support",
+     "GET", "/v1/records/r-demo-intake", None, 200, None),
+    ("zaanstad", "u-henk", "enforcement_officer", "zaanstad", None, (), "pw-enforcement",
+     "GET", "/v1/records/r-demo-intake", None, 403, "support_data_stays_in_team"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("profile", sorted({t[0] for t in TOUR}))
+def test_the_readme_tour_per_profile_family(settings, clock, profile):
+    prof_settings = settings.model_copy(update={"profile": profile})
+    app = create_app(prof_settings, clock=clock)
+    client = TestClient(app, raise_server_exceptions=False)
+    services = app.state.services
+    key = load_or_create_dev_key(prof_settings.dev_key_file)
+    try:
+        assert seed_demo(services.db, services.pseudonymize, clock, profile) > 0
+        for _, sub, role, municipality, org, teams, activity, method, path, body, status, code in (
+            t for t in TOUR if t[0] == profile
+        ):
+            tok = issue_dev_token(
+                key,
+                issuer=prof_settings.auth.issuer,
+                audience=prof_settings.auth.audience,
+                sub=sub,
+                roles=[role],
+                municipality=municipality,
+                organisation=org or f"gemeente-{municipality}",
+                teams=teams,
+            )
+            headers = {"Authorization": f"Bearer {tok}", "X-Processing-Activity": activity}
+            resp = client.request(method, path, json=body, headers=headers)
+            assert resp.status_code == status, (path, resp.text)
+            if code:
+                assert [r["code"] for r in resp.json()["reasons"]] == [code]
+            elif path.endswith("r-demo-hl-signal"):
+                assert resp.json()["content"] is None
+                assert resp.json()["redacted"] == ["content"]
+    finally:
+        services.db.dispose()
         client.close()
