@@ -177,7 +177,7 @@ class Register(_Frozen):
                 for k, t in self.teams.items()
             },
             "municipalities": dict.fromkeys(sorted(self.municipalities), True),
-            "no_dossier": {k: True for k, t in self.teams.items() if t.no_dossier},
+            "team_files": {k: "none" if t.no_dossier else "files" for k, t in self.teams.items()},
             "regional_services": {
                 org: {
                     "serves": dict.fromkeys(s.serves, True),

@@ -55,11 +55,11 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 	not cat_domain
 } else := deny("unknown_team", msg_unknown_team, msg_nl_unknown_team) if {
 	rtype == "record"
-	not team_domain
+	not team_files
 } else := deny("no_dossier", msg_no_dossier, msg_nl_no_dossier) if {
 	# A unit that deliberately keeps no files (Hilversum's work-experience company).
 	rtype == "record"
-	data.doelbinding.register.no_dossier[input.resource.team]
+	team_files == "none"
 } else := deny("privacy_officer_sees_no_content", msg_privacy_officer_sees_no_content, msg_nl_privacy_officer_sees_no_content) if {
 	rtype == "record"
 	privacy_officer
@@ -187,7 +187,9 @@ act_justification_required if data.doelbinding.register.activities[activity_id].
 
 cat_domain := data.doelbinding.register.categories[rcat].domain
 
-team_domain := data.doelbinding.register.teams[input.resource.team].domain
+# "files" or "none" (a no-dossier unit); undefined for a team not in the register. One
+# scalar lookup answers both questions.
+team_files := data.doelbinding.register.team_files[input.resource.team]
 
 # ---------------------------------------------------------------------------------------
 # Validity

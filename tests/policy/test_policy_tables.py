@@ -212,3 +212,27 @@ def test_cli_policy_eval_prints_the_decision(tmp_path: Path, data_for_profile: D
         cli, ["policy", "eval", "--profile", "zaanstad", "--input", str(path)]
     )
     assert result.exit_code == 2
+
+
+def test_the_decision_table_in_docs_policy_md_matches_the_engine(
+    engine_for_profile: EngineFor, data_for_profile: DataFor
+) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "policy.md").read_text(encoding="utf-8")
+    section = doc.split("## The decision table", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| profile")
+    ]
+    assert len(rows) >= 30
+    by_name = {c.name: c for c in CASES}
+    for profile, _role, activity, _cat, _consent, verdict, basis, reason, name in rows:
+        case = by_name[name]
+        [result] = run_cases([case], engine_for_profile, data_for_profile)
+        got = result.got
+        assert got is not None
+        assert (case.profile, case.request.activity) == (profile, activity), name
+        assert verdict == ("**allow**" if got.allow else "deny"), name
+        assert reason == f"`{got.reason_codes[0]}`", name
+        shown = "\u2013" if got.basis is None else f"{got.basis.type.value} ({got.basis.ref})"
+        assert basis.split(" + ")[0] == shown, name
