@@ -11,6 +11,7 @@ from audit.models import (
     AuditRecord,
     AuditTreeNode,
 )
+from audit.retention import erase_expired
 from audit.store import AuditStore
 from audit.tree import (
     InclusionProof,
@@ -45,6 +46,7 @@ __all__ = [
     "canonical",
     "checkpoint",
     "consistency_proof",
+    "erase_expired",
     "inclusion_proof",
     "latest_checkpoint",
     "open_note",

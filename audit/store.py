@@ -14,9 +14,9 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select, text
+from sqlalchemy import ColumnElement, and_, func, insert, not_, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from audit.chain import ChainReport, canonical, input_digest, payload_of, verify_rows
 from audit.errors import AuditWriteFailed
@@ -43,7 +43,7 @@ class AuditStore:
                 .limit(1)
             ).first()
             seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
-            written: list[AuditRecord] = []
+            rows: list[dict[str, Any]] = []
             for entry in entries:
                 seq += 1
                 row: dict[str, Any] = entry.model_dump()
@@ -53,14 +53,15 @@ class AuditStore:
                 data = canonical(payload_of(row))
                 row["hash"] = hashlib.sha256(data).hexdigest()
                 row["leaf_hash"] = leaf_hash(data).hex()
-                record = AuditRecord.model_validate(row)
-                session.add(record)
-                written.append(record)
+                rows.append(row)
                 prev = row["hash"]
-            session.flush()
+            if rows:
+                # One multi-row INSERT (Core, not the unit of work): the lock is held until
+                # commit, so every round trip and every microsecond here is serialised.
+                session.execute(insert(AuditRecord), rows)
         except SQLAlchemyError as exc:
             raise AuditWriteFailed(type(exc).__name__) from exc
-        return written
+        return [AuditRecord.model_validate(r) for r in rows]
 
     @staticmethod
     def _lock(session: Session) -> None:
@@ -132,19 +133,15 @@ class AuditStore:
     ) -> Iterator[dict[str, Any]]:
         """Every record after `after` as a plain dict, in `seq` order, fetched in batches."""
         last = after
+        table = SQLModel.metadata.tables["audit_records"]  # Core rows: no ORM objects
         while True:
-            stmt = (
-                select(AuditRecord)
-                .where(col(AuditRecord.seq) > last)
-                .order_by(col(AuditRecord.seq))
-                .limit(batch)
-            )
-            rows = session.scalars(stmt).all()
+            stmt = select(table).where(table.c.seq > last).order_by(table.c.seq).limit(batch)
+            rows = session.execute(stmt).mappings().all()
             if not rows:
                 return
             for r in rows:
-                yield r.model_dump()
-            last = rows[-1].seq
+                yield dict(r)
+            last = rows[-1]["seq"]
 
     def verify(self, session: Session) -> ChainReport:
         """Recompute the whole chain."""

@@ -33,8 +33,10 @@ from audit.merkle import (
     range_hash,
 )
 from audit.models import GENESIS_HASH, AuditCheckpoint, AuditRecord, AuditTreeNode
+from audit.store import AuditStore
 
 PG_CHECKPOINT_LOCK = 0x74726565  # "tree"
+store = AuditStore()
 _BATCH = 5000
 
 
@@ -106,25 +108,19 @@ def checkpoint(
         )
     new_nodes: list[AuditTreeNode] = []
     seq = size
-    while seq < head:
-        rows = session.scalars(
-            select(AuditRecord)
-            .where(col(AuditRecord.seq) > seq, col(AuditRecord.seq) <= head)
-            .order_by(col(AuditRecord.seq))
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            raise ChainBroken(seq + 1, "gap: a record is missing")
-        for r in rows:
-            problem, leaf = check_row(r.model_dump(), prev, seq + 1)
-            if problem is not None:
-                raise ChainBroken(seq + 1, problem)
-            new_nodes.extend(
-                AuditTreeNode(level=lvl, idx=idx, hash=h.hex())
-                for (lvl, idx), h in frontier.push(leaf)
-            )
-            prev = r.hash
-            seq += 1
+    for row in store.iter_rows(session, batch=_BATCH, after=size):
+        if row["seq"] > head:
+            break
+        problem, leaf = check_row(row, prev, seq + 1)
+        if problem is not None:
+            raise ChainBroken(seq + 1, problem)
+        new_nodes.extend(
+            AuditTreeNode(level=lvl, idx=idx, hash=h.hex()) for (lvl, idx), h in frontier.push(leaf)
+        )
+        prev = row["hash"]
+        seq += 1
+    if seq != head:
+        raise ChainBroken(seq + 1, "gap: a record is missing")
     session.add_all(new_nodes)
     note = signer.sign(Checkpoint(origin=origin, tree_size=head, root_hash=frontier.root()))
     cp = AuditCheckpoint(tree_size=head, root_hash=frontier.root().hex(), created_at=now, note=note)

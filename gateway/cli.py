@@ -188,25 +188,93 @@ def export_opa_tests(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chain; exit non-zero with the first bad seq."""
-    from audit import AuditStore
+def audit_verify(
+    since_checkpoint: Annotated[
+        int | None,
+        typer.Option(
+            help="Tree size of a checkpoint you verified before: check only what came after, "
+            "with consistency proofs from it."
+        ),
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option(help="The log's Ed25519 public key (base64). Default: the signing key's."),
+    ] = None,
+) -> None:
+    """Recompute the hash chain, the Merkle tree and every checkpoint signature; exit non-zero
+    with the first bad seq."""
+    import base64
+
+    from audit import verify_log
     from gateway.db import make_engine, session_scope
+    from gateway.services import build_signer
 
     settings = _settings()
+    if public_key:
+        key = base64.b64decode(public_key, validate=True)
+    else:
+        try:
+            key = build_signer(settings).public_key
+        except FileNotFoundError:
+            typer.echo("no signing key here: pass --public-key", err=True)
+            raise typer.Exit(2) from None
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
-        report = AuditStore().verify(session)
+        report = verify_log(
+            session, settings.audit_key_name, key, settings.audit.origin, since=since_checkpoint
+        )
     engine.dispose()
     if report.ok:
-        typer.echo(f"audit chain ok: {report.checked} records")
+        typer.echo(
+            f"audit log ok: {report.checked} records, {report.checkpoints} checkpoints, "
+            f"{report.tombstones} tombstones; tree size {report.tree_size}, "
+            f"root {base64.b64encode(bytes.fromhex(report.root_hash)).decode()}"
+        )
         return
     typer.echo(
-        f"audit chain BROKEN at seq {report.first_bad_seq}: {report.problem} "
+        f"audit log BROKEN at seq {report.first_bad_seq}: {report.problem} "
         f"({report.checked} records verified before it)",
         err=True,
     )
     raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of everything appended so far (the gateway also does this itself)."""
+    from gateway.checkpointer import Checkpointer
+    from gateway.clock import system_clock
+    from gateway.db import make_engine
+    from gateway.services import build_signer
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    cp = Checkpointer(
+        engine, build_signer(settings), settings.audit.origin, system_clock
+    ).run_once()
+    engine.dispose()
+    typer.echo(f"checkpoint at tree size {cp.tree_size}" if cp else "nothing new to sign")
+
+
+@audit_app.command("erase-expired")
+def audit_erase_expired() -> None:
+    """Erase the personal fields of audit entries past their activity's retention period."""
+    from audit import erase_expired
+    from gateway.clock import rfc3339, system_clock
+    from gateway.db import make_engine, session_scope
+    from registry import load_register
+
+    settings = _settings()
+    register = load_register(settings.profile)
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        n = erase_expired(
+            session,
+            {name: act.retention_days for name, act in register.activities.items()},
+            now=rfc3339(system_clock()),
+        )
+    engine.dispose()
+    typer.echo(f"{n} audit entries erased (tombstones keep their leaf hash)")
 
 
 def main() -> None:

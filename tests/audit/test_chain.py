@@ -117,6 +117,26 @@ def test_any_chain_built_by_the_rules_verifies(rows: list[dict[str, Any]]) -> No
     assert verify_rows(rows) == ChainReport(ok=True, checked=len(rows))
 
 
+_any_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=6)
+_any_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _any_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_any_text, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_any_text, _any_json, max_size=5))
+def test_the_fast_canonical_path_is_rfc8785(payload: dict[str, Any]) -> None:
+    """Control characters, quotes, astral-plane keys, floats: whichever path canonical() takes,
+    the bytes are rfc8785's."""
+    assert canonical(payload) == rfc8785.dumps(payload)
+
+
 @_budget
 @given(chains)
 def test_the_rules_here_and_in_audit_chain_agree(rows: list[dict[str, Any]]) -> None:
