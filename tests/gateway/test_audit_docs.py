@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -72,7 +73,7 @@ def test_the_docs_verifier_proves_an_entry_against_the_signed_checkpoint(client,
     services.checkpointer.run_once()
     trusted = base64.b64encode(services.checkpointer.signer.public_key).decode()
     officer = token("u-fg", "privacy_officer")["Authorization"].removeprefix("Bearer ")
-    namespace: dict = {}
+    namespace: dict[str, Any] = {}
     exec(compile(_snippet(), str(DOC), "exec"), namespace)  # noqa: S102  (our own docs)
 
     for seq in (1, 2, 3):
