@@ -22,6 +22,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.audit import main as audit_bench  # noqa: E402
 from bench.decision import bench_decisions  # noqa: E402
 
 N_WARMUP = 200
@@ -191,6 +192,7 @@ def main() -> None:
     print(f"ratio governed/bare p50:      {ratio:.2f}x   (target <= 2.0x)")
     print(f"ratio governed/bare req/s:    {governed['rps'] / plain['rps']:.2f}x")
     print(f"gateway worker peak RSS:      {rss:.0f} MB   (target <= 250 MB)")
+    audit_bench()
 
 
 if __name__ == "__main__":
