@@ -48,6 +48,21 @@ class ConsentFact(_Contract):
     valid_until_ns: int = Field(default=0, description="0 means no end.")
 
 
+class ExceptionFact(_Contract):
+    """A four-eyes exception: requested by one person, approved by another, time-limited.
+
+    The gateway passes only approved, unrevoked exceptions for the resident the resource is
+    about; the policy itself checks the subject, category, activity and window.
+    """
+
+    id: str
+    subject: str = Field(description="The employee id the exception is granted to.")
+    categories: tuple[str, ...]
+    processing_activities: tuple[str, ...]
+    valid_from_ns: int = Field(description="The approval time.")
+    valid_until_ns: int = Field(description="Always set: an exception ends (0 never matches).")
+
+
 class BreakGlass(_Contract):
     justification: str
 
@@ -65,6 +80,7 @@ class DecisionInput(_Contract):
     processing_activity: str
     resource: Resource
     consents: tuple[ConsentFact, ...] = ()
+    exceptions: tuple[ExceptionFact, ...] = ()
     context: Context
 
     def to_policy_input(self) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from policy.contract import (
     Context,
     Decision,
     DecisionInput,
+    ExceptionFact,
     Resource,
     Subject,
 )
@@ -67,6 +68,17 @@ class CaseConsent(_Strict):
     valid_until: int | str = 0
 
 
+class CaseException(_Strict):
+    """A four-eyes exception in compact form; `subject` defaults to the case's subject."""
+
+    id: str | None = None
+    subject: str | None = None
+    categories: tuple[str, ...]
+    activities: tuple[str, ...]
+    valid_from: int | str = "-1h"
+    valid_until: int | str = "+7d"
+
+
 class CaseRequest(_Strict):
     profile: str | None = None
     role: str | None = None
@@ -84,6 +96,7 @@ class CaseRequest(_Strict):
     resident: str = RESIDENT
     own: bool = Field(default=False, description="The subject is the resident the data is about.")
     consents: tuple[CaseConsent, ...] = ()
+    exceptions: tuple[CaseException, ...] = ()
     break_glass: str | None = Field(
         default=None, description="A written justification: `context.break_glass`."
     )
@@ -193,6 +206,17 @@ def case_to_input(case: Case, data: Mapping[str, Any]) -> DecisionInput:
                 valid_until_ns=_time(c.valid_until, req.now_ns),
             )
             for i, c in enumerate(req.consents)
+        ),
+        exceptions=tuple(
+            ExceptionFact(
+                id=e.id or f"x-{i + 1}",
+                subject=e.subject or subject_id,
+                categories=e.categories,
+                processing_activities=e.activities,
+                valid_from_ns=_time(e.valid_from, req.now_ns),
+                valid_until_ns=_time(e.valid_until, req.now_ns),
+            )
+            for i, e in enumerate(req.exceptions)
         ),
         context=Context(
             now_ns=req.now_ns,

@@ -6,7 +6,7 @@
 # no reliance on set order, no `with` here, no time parsing (times arrive as nanoseconds).
 #
 # The register (`data.doelbinding.register`) is data: the policy invents no law. Every
-# allow names its basis (role, law, consent or break_glass) and every decision carries a
+# allow names its basis (role, law, consent, break_glass or exception) and every decision carries a
 # reason code with an English (`message`) and a Dutch (`message_nl`) text.
 #
 # Written for rego-cpp's cost model (docs/policy.md, "Performance"): every `.` or `[]` step
@@ -21,8 +21,8 @@ import rego.v1
 # ---------------------------------------------------------------------------------------
 # The entry rule. Checked in this order; the first branch that holds decides. Validity
 # first, then the rules that deny regardless of basis, then the bases (owner > law flow >
-# consent > emergency access), then the most informative refusal. Always defined (deny by
-# default).
+# consent > four-eyes exception > emergency access), then the most informative refusal.
+# Always defined (deny by default).
 # ---------------------------------------------------------------------------------------
 
 default decision := {
@@ -106,6 +106,13 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 } else := allow("consent_given", msg_consent_given, msg_nl_consent_given, "consent", consent_id) if {
 	# Rule 1: consent, only where the register says it is admissible for the activity.
 	consent_id
+} else := allow_exception("exception_approved", msg_exception_approved, msg_nl_exception_approved, exception_id) if {
+	# Rule 1, fourth bullet: an exception approved by a second person (four eyes), for this
+	# subject, category and activity, active now; only where every refusal before this
+	# branch has passed (municipality, validity, no-dossier, privacy officer, mandate) and
+	# only where the register admits a basis beyond the activity's own (consent
+	# admissible), so no `no_basis` the law states (team data to enforcement) is overridden.
+	exception_id
 } else := allow_reviewed("emergency_access", msg_emergency_access, msg_nl_emergency_access, act_article) if {
 	# Rule 1: emergency access to another team's record, only where the register admits it
 	# for the activity and only for its own domain's data; always with a written
@@ -154,6 +161,15 @@ allow_reviewed(code, message, message_nl, ref) := {
 	"allow": true,
 	"reasons": [{"code": code, "message": message, "message_nl": message_nl}],
 	"basis": {"type": "break_glass", "ref": ref},
+	"redact": [],
+	"obligations": ["review"],
+}
+
+# A four-eyes exception: basis `exception` (ref: its id), always reviewed.
+allow_exception(code, message, message_nl, ref) := {
+	"allow": true,
+	"reasons": [{"code": code, "message": message, "message_nl": message_nl}],
+	"basis": {"type": "exception", "ref": ref},
 	"redact": [],
 	"obligations": ["review"],
 }
@@ -341,6 +357,30 @@ consent_not_ended(c) if c.valid_until_ns == 0
 
 consent_not_ended(c) if input.context.now_ns < c.valid_until_ns
 
+# Four-eyes exceptions (rule 1): the gateway passes the approved, unrevoked exceptions for
+# the resident; the policy checks subject, category, activity and window. Read only, and
+# only for a category the activity may touch under an activity that admits a basis beyond
+# its own (consent admissible). Several may match: the smallest id, as for consents.
+exception_ids := [e.id |
+	some e in input.exceptions
+	exception_matches(e)
+]
+
+exception_id := min(exception_ids) if {
+	action == "read"
+	act_consent_admissible == true
+	category_in_activity
+	count(exception_ids) > 0
+}
+
+exception_matches(e) if {
+	e.subject == input.subject.id
+	rcat in e.categories
+	activity_id in e.processing_activities
+	e.valid_from_ns <= input.context.now_ns
+	input.context.now_ns < e.valid_until_ns
+}
+
 # ---------------------------------------------------------------------------------------
 # Messages: English (`message`) and Dutch (`message_nl`, plain language for residents),
 # one constant per code and language. Not an object and not a function: rego-cpp builds a
@@ -385,6 +425,10 @@ msg_nl_justified_report := "De wet staat deze melding toe met een schriftelijke 
 msg_emergency_access := "Emergency access with a written justification; it will be reviewed."
 
 msg_nl_emergency_access := "Toegang in een noodsituatie, met een schriftelijke reden; dit wordt achteraf gecontroleerd."
+
+msg_exception_approved := "An exception approved by a second person covers this access for a limited time; it will be reviewed."
+
+msg_nl_exception_approved := "Twee medewerkers hebben samen een uitzondering goedgekeurd, voor korte tijd; dit wordt achteraf gecontroleerd."
 
 msg_aggregate_statistics := "Statistics activities may read anonymous counts."
 

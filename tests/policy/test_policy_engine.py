@@ -13,6 +13,7 @@ from policy import (
     DecisionInput,
     EmbeddedEngine,
     EngineKind,
+    ExceptionFact,
     InvalidDecision,
     PolicyCompileError,
     PolicyEngine,
@@ -187,6 +188,7 @@ def test_public_api_is_pinned() -> None:
             "DecisionInput",
             "EmbeddedEngine",
             "EngineKind",
+            "ExceptionFact",
             "InvalidDecision",
             "PolicyCompileError",
             "PolicyEngine",
@@ -221,11 +223,29 @@ def test_input_contract_is_pinned() -> None:
         "processing_activity",
         "resource",
         "consents",
+        "exceptions",
         "context",
     }
     assert set(doc["subject"]) == {"id", "roles", "organisation", "teams", "municipality"}
     assert set(doc["resource"]) == {"type", "id", "category", "team", "municipality", "resident"}
     assert set(doc["context"]) == {"now_ns", "break_glass", "request_id", "traceparent"}
+    assert doc["exceptions"] == []
+    fact = ExceptionFact(
+        id="x-1",
+        subject="u-1",
+        categories=("support_plan",),
+        processing_activities=("wmo-support",),
+        valid_from_ns=1,
+        valid_until_ns=2,
+    )
+    assert set(_input(exceptions=(fact,)).to_policy_input()["exceptions"][0]) == {
+        "id",
+        "subject",
+        "categories",
+        "processing_activities",
+        "valid_from_ns",
+        "valid_until_ns",
+    }
 
 
 def test_output_contract_is_pinned(zaanstad: EmbeddedEngine) -> None:

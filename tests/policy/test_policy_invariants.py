@@ -9,6 +9,10 @@ every municipality profile (hypothesis). Run by `make test` with the rest of pyt
    where the register admits consent.
 3. A subject never gets another municipality's data, except through a regional service
    the profile lists for that municipality, in that service's own domains.
+4. A decision with basis `exception` cites an exception granted to that subject, active at
+   `now_ns` (approved, not ended) and covering exactly that category and activity, for a
+   record read under a consent-admissible activity the category belongs to; it always
+   carries `review`.
 
 The same generated inputs also go to real OPA (when installed), so the rules added for
 issue 3 (emergency access, handover, aggregates, regional services) stay in the subset
@@ -32,6 +36,7 @@ from policy import (
     Context,
     DecisionInput,
     EmbeddedEngine,
+    ExceptionFact,
     Resource,
     Subject,
     load_modules,
@@ -93,11 +98,25 @@ def requests(draw: Any, profile: str | None = None, enforcement_only: bool = Fal
         ),
         max_size=4,
     ).map(tuple)
-    own = draw(st.booleans())
+    subject_id = "p-1" if draw(st.booleans()) else "u-1"
+    exceptions = st.lists(
+        st.builds(
+            ExceptionFact,
+            id=st.sampled_from(["x-1", "x-2", "x-3"]),
+            subject=st.sampled_from([subject_id, "u-2"]),
+            categories=st.lists(st.sampled_from(categories), max_size=3).map(tuple),
+            processing_activities=st.lists(
+                st.sampled_from([activity, *activities]), max_size=2
+            ).map(tuple),
+            valid_from_ns=st.sampled_from(TIMES),
+            valid_until_ns=st.sampled_from(TIMES),
+        ),
+        max_size=3,
+    ).map(tuple)
     justification = draw(st.sampled_from(JUSTIFICATIONS))
     return prof, DecisionInput(
         subject=Subject(
-            id="p-1" if own else "u-1",
+            id=subject_id,
             roles=tuple(
                 draw(st.lists(st.sampled_from([*sorted(reg["roles"]), "root"]), max_size=2))
             ),
@@ -116,6 +135,7 @@ def requests(draw: Any, profile: str | None = None, enforcement_only: bool = Fal
             resident="p-1",
         ),
         consents=draw(consents),
+        exceptions=draw(exceptions),
         context=Context(
             now_ns=draw(st.sampled_from(TIMES[1:])),
             break_glass=None if justification is None else BreakGlass(justification=justification),
@@ -197,6 +217,33 @@ def test_break_glass_always_carries_a_review_and_a_justification(req: Any) -> No
         assert decision.obligations == ("review",)
         assert inp.context.break_glass is not None
         assert inp.context.break_glass.justification.strip()
+
+
+@MANY
+@given(requests())
+def test_an_exception_basis_cites_an_active_exception_covering_exactly_this_request(
+    req: Any,
+) -> None:
+    profile, inp = req
+    decision = engine(profile).decide(inp)
+    if decision.basis is None or decision.basis.type is not BasisType.EXCEPTION:
+        return
+    act = register(profile)["activities"][inp.processing_activity]
+    assert inp.action == "read"
+    assert inp.resource.type == "record"
+    assert act["consent_admissible"] is True
+    assert inp.resource.category in act["categories"]
+    assert decision.obligations == ("review",)
+    now = inp.context.now_ns
+    assert [
+        e
+        for e in inp.exceptions
+        if e.id == decision.basis.ref
+        and e.subject == inp.subject.id
+        and inp.resource.category in e.categories
+        and inp.processing_activity in e.processing_activities
+        and e.valid_from_ns <= now < e.valid_until_ns
+    ], f"exception {decision.basis.ref} does not cover the request"
 
 
 HAS_OPA = importlib.util.find_spec("opa_bindings") is not None

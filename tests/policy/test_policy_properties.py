@@ -16,6 +16,7 @@ from policy import (
     Context,
     DecisionInput,
     EmbeddedEngine,
+    ExceptionFact,
     Resource,
     Subject,
     load_modules,
@@ -43,6 +44,19 @@ consents = st.lists(
         valid_until_ns=st.sampled_from([0, NOW - DAY, NOW, NOW + DAY]),
     ),
     max_size=4,
+).map(tuple)
+
+exceptions = st.lists(
+    st.builds(
+        ExceptionFact,
+        id=st.sampled_from(["x-1", "x-2", "x-3"]),
+        subject=st.sampled_from(["u-1", "u-1", "p-1", "u-2"]),
+        categories=st.lists(st.sampled_from(CATEGORIES), max_size=3).map(tuple),
+        processing_activities=st.lists(st.sampled_from(ACTIVITIES), max_size=3).map(tuple),
+        valid_from_ns=st.sampled_from([0, NOW - DAY, NOW, NOW + DAY]),
+        valid_until_ns=st.sampled_from([0, NOW - DAY, NOW, NOW + DAY]),
+    ),
+    max_size=3,
 ).map(tuple)
 
 
@@ -79,6 +93,7 @@ def requests(
             resident=resident,
         ),
         consents=draw(consents),
+        exceptions=draw(exceptions),
         context=Context(now_ns=NOW),
     )
 
@@ -105,6 +120,15 @@ def test_adding_consents_never_turns_an_allow_into_a_deny(inp: DecisionInput, ex
     engine = _engine()
     before = engine.decide(inp)
     after = engine.decide(inp.model_copy(update={"consents": inp.consents + extra}))
+    assert not (before.allow and not after.allow)
+
+
+@FAST
+@given(requests(), exceptions)
+def test_adding_exceptions_never_turns_an_allow_into_a_deny(inp: DecisionInput, extra: Any) -> None:
+    engine = _engine()
+    before = engine.decide(inp)
+    after = engine.decide(inp.model_copy(update={"exceptions": inp.exceptions + extra}))
     assert not (before.allow and not after.allow)
 
 
