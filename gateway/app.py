@@ -13,7 +13,17 @@ from fastapi import FastAPI
 from gateway import errors
 from gateway.clock import Clock, system_clock
 from gateway.logging import RequestContextMiddleware, configure_logging
-from gateway.routes import audit, authzen, consents, health, me, opa_bundle, records, registry
+from gateway.routes import (
+    audit,
+    authzen,
+    consents,
+    exceptions,
+    health,
+    me,
+    opa_bundle,
+    records,
+    registry,
+)
 from gateway.services import Services, build_services
 from gateway.settings import Settings, get_settings
 from policy import PolicyEngine
@@ -51,6 +61,16 @@ def create_app(
     app.state.services = services or build_services(settings, clock=clock, engine=engine)
     app.add_middleware(RequestContextMiddleware)
     errors.install(app)
-    for module in (health, registry, records, consents, me, audit, authzen, opa_bundle):
+    for module in (
+        health,
+        registry,
+        records,
+        consents,
+        exceptions,
+        me,
+        audit,
+        authzen,
+        opa_bundle,
+    ):
         app.include_router(module.router)
     return app

@@ -13,6 +13,11 @@ Gateway errors (this module) plus the domain packages' errors map to a status he
     RecordNotFound, ConsentNotFound (incl. ConsentNotYours)   404
     ConsentValidationError     422  naming the field
     RecorderNotAllowed         403  only wijkteam roles record a consent on a resident's behalf
+    ExceptionNotFound          404  (four-eyes exceptions, gateway/exceptions)
+    ExceptionValidationError   422  naming the field
+    ExceptionNotAllowed        403  this role may not request, approve or revoke
+    FourEyesViolation          403  `four_eyes`: the approver is the requester or the grantee
+    ExceptionStateConflict     409  approve what is not pending, revoke what is over
     PolicyError, AuditError, SQLAlchemyError                  503  fail closed: no data
 
 Messages never echo personal data (no BSNs, names or content).
@@ -30,6 +35,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from audit import AuditError
 from consent import ConsentNotFound, ConsentValidationError, RecorderNotAllowed
 from gateway.auth import AuthError, AuthFailure
+from gateway.exceptions import (
+    ExceptionError,
+    ExceptionNotAllowed,
+    ExceptionNotFound,
+    ExceptionStateConflict,
+    ExceptionValidationError,
+    FourEyesViolation,
+)
 from gateway.records import RecordNotFound
 from policy import Decision, PolicyError
 
@@ -104,8 +117,16 @@ def to_response(exc: Exception) -> JSONResponse:
             return _unprocessable(field, message)
         case ConsentValidationError(field=field, message=message):
             return _unprocessable(field, message)
-        case RecorderNotAllowed():
+        case RecorderNotAllowed() | ExceptionNotAllowed():
             return _problem(403, "forbidden", str(exc))
+        case ExceptionValidationError(field=field, message=message):
+            return _unprocessable(field, message)
+        case FourEyesViolation():
+            return _problem(403, "four_eyes", str(exc))
+        case ExceptionStateConflict(status=current):
+            return _problem(409, "conflict", str(exc), exception_status=current)
+        case ExceptionNotFound():
+            return _problem(404, "not_found", str(exc))
         case RecordNotFound() | ConsentNotFound() | NotFound():
             return _problem(404, "not_found", str(exc))
         case Denied(decision=decision):
@@ -140,6 +161,7 @@ def install(app: FastAPI) -> None:
         ConsentNotFound,
         ConsentValidationError,
         RecorderNotAllowed,
+        ExceptionError,
         PolicyError,
         AuditError,
         SQLAlchemyError,

@@ -4,7 +4,8 @@
     activity (header) ───┤
                          ▼
     1. facts      the resource as the policy sees it (resident → pseudonym)
-    2. consents   the resident's consents active at decision time → input.consents
+    2. consents   the resident's consents active at decision time → input.consents, and
+                  the subject's active four-eyes exceptions for them → input.exceptions
     3. decide     policy engine → Decision (any engine error: refusal)
     4. audit      one record per decision, appended in the caller's transaction
     5. answer     the route commits, then answers; a denied or failed decision raises
@@ -28,6 +29,7 @@ from consent import active_consents
 from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.errors import Denied
+from gateway.exceptions import exception_facts
 from policy import (
     Basis,
     Decision,
@@ -36,7 +38,7 @@ from policy import (
     PolicyError,
     Reason,
 )
-from policy.contract import BreakGlass, ConsentFact, Context, Resource, Subject
+from policy.contract import BreakGlass, ConsentFact, Context, ExceptionFact, Resource, Subject
 from registry import Register
 
 log = structlog.get_logger("doelbinding.pep")
@@ -161,6 +163,7 @@ class EnforcementPoint:
         subject = self.subject_of(principal)
         engine = self._engine()
         consents: dict[str, tuple[ConsentFact, ...]] = {}
+        exceptions: dict[str, tuple[ExceptionFact, ...]] = {}  # four-eyes, per resident
         inputs: list[DecisionInput] = []
         decisions: list[Decision] = []
         failure: PolicyError | None = None
@@ -179,6 +182,10 @@ class EnforcementPoint:
                         session, res.resident, ctx.now_ns, organisation=subject.organisation
                     )
                 )
+            if res.resident not in exceptions:
+                exceptions[res.resident] = exception_facts(
+                    session, res.resident, subject.id, ctx.now_ns
+                )
             inp = DecisionInput(
                 subject=subject,
                 action=action,
@@ -192,6 +199,7 @@ class EnforcementPoint:
                     resident=res.resident,
                 ),
                 consents=consents[res.resident],
+                exceptions=exceptions[res.resident],
                 context=Context(
                     now_ns=ctx.now_ns,
                     break_glass=BreakGlass(justification=ctx.break_glass)

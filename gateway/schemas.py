@@ -370,3 +370,48 @@ class AuthZenDecision(BaseModel):
 
 class AuthZenEvaluations(BaseModel):
     evaluations: list[AuthZenDecision]
+
+
+class ExceptionCreate(_Body):
+    resident: str = Field(min_length=1, max_length=64, description="The resident id, e.g. a BSN.")
+    subject: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The employee id it is for; default: the requester.",
+    )
+    categories: list[str] = Field(min_length=1, max_length=20)
+    processing_activities: list[str] = Field(min_length=1, max_length=10)
+    justification: str = Field(
+        min_length=1, max_length=4000, description="Why: for the approver and the review."
+    )
+    valid_days: int = Field(
+        default=7, ge=1, le=30, description="How long it holds from the approval (at most 30)."
+    )
+
+
+class ExceptionRevoke(_Body):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class ExceptionPublic(BaseModel):
+    id: str
+    status: str = Field(description="pending, active, expired or revoked (derived).")
+    resident_pseudonym: str
+    municipality: str
+    subject: str
+    categories: list[str]
+    processing_activities: list[str]
+    justification: str
+    valid_days: int
+    requested_by: str
+    requested_at: str
+    approved_by: str | None = None
+    valid_from: str | None = Field(default=None, description="The approval time.")
+    valid_until: str | None = None
+    revoked_by: str | None = None
+    revoked_at: str | None = None
+    revoke_reason: str | None = None
+
+
+class ExceptionList(BaseModel):
+    exceptions: list[ExceptionPublic]

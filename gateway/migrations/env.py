@@ -7,10 +7,12 @@ from sqlmodel import SQLModel
 
 import audit.models
 import consent.models
-import gateway.records.models  # noqa: F401  (registers the table on the metadata)
+import gateway.aggregates.models
+import gateway.exceptions.models
+import gateway.records.models  # (each import registers its tables on the metadata)
 from gateway.db import make_engine
 
-_ = (audit.models, consent.models)
+_ = (audit.models, consent.models, gateway.aggregates.models, gateway.exceptions.models)
 target_metadata = SQLModel.metadata
 
 

@@ -1,0 +1,56 @@
+"""Four-eyes exceptions (DESIGN rule 1, fourth bullet): requested by one person, approved by
+another, time-limited. Models and service, no HTTP; the policy decides what they allow."""
+
+from gateway.exceptions.errors import (
+    ExceptionError,
+    ExceptionNotAllowed,
+    ExceptionNotFound,
+    ExceptionStateConflict,
+    ExceptionValidationError,
+    FourEyesViolation,
+)
+from gateway.exceptions.models import (
+    AccessException,
+    AccessExceptionEvent,
+    ExceptionEventType,
+    ExceptionStatus,
+)
+from gateway.exceptions.service import (
+    APPROVER_ROLES,
+    MAX_VALID_DAYS,
+    Actor,
+    ExceptionRequest,
+    ExceptionView,
+    active_exceptions,
+    approve_exception,
+    exception_facts,
+    get_exception,
+    list_exceptions,
+    request_exception,
+    revoke_exception,
+)
+
+__all__ = [
+    "APPROVER_ROLES",
+    "MAX_VALID_DAYS",
+    "AccessException",
+    "AccessExceptionEvent",
+    "Actor",
+    "ExceptionError",
+    "ExceptionEventType",
+    "ExceptionNotAllowed",
+    "ExceptionNotFound",
+    "ExceptionRequest",
+    "ExceptionStateConflict",
+    "ExceptionStatus",
+    "ExceptionValidationError",
+    "ExceptionView",
+    "FourEyesViolation",
+    "active_exceptions",
+    "approve_exception",
+    "exception_facts",
+    "get_exception",
+    "list_exceptions",
+    "request_exception",
+    "revoke_exception",
+]
