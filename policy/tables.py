@@ -12,6 +12,7 @@ This module imports no other project package: the caller passes the register dat
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -304,6 +305,20 @@ _CODE = re.compile(r"^msg_(?!nl_)([a-z_]+) := ", re.M)
 def reason_codes_of(modules: Mapping[str, str]) -> set[str]:
     """Every reason code the policy modules can give (one `msg_<code>` constant each)."""
     return {code for source in modules.values() for code in _CODE.findall(source)}
+
+
+_MESSAGE = re.compile(r'^msg_(nl_)?([a-z_]+) := ("(?:[^"\\]|\\.)*")$', re.M)
+
+
+def reason_catalogue(modules: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Every reason code of the modules → `{message, message_nl}`, read from the very
+    `msg_<code>`/`msg_nl_<code>` constants the decisions carry (one source, no copy to drift).
+    Sorted by code."""
+    out: dict[str, dict[str, str]] = {}
+    for source in modules.values():
+        for nl, code, literal in _MESSAGE.findall(source):
+            out.setdefault(code, {})["message_nl" if nl else "message"] = json.loads(literal)
+    return {code: out[code] for code in sorted(out)}
 
 
 @dataclass(frozen=True)

@@ -248,3 +248,12 @@ def test_the_readme_tour_step_6(client, token, clock):
     assert read.basis_type == "exception"
     assert client.post(f"/v1/exceptions/{x['id']}/revoke", headers=lea).status_code == 200
     assert client.get(path, headers=bert).status_code == 403
+
+
+def test_the_registry_publishes_every_reason_code_in_english_and_dutch(client):
+    """GET /v1/registry carries the policy's reason-code catalogue (exception_approved too)."""
+    codes = client.get("/v1/registry").json()["reason_codes"]
+    assert codes["other_team"]["message_nl"].startswith("Gegevens blijven in het wijkteam")
+    assert codes["exception_approved"]["message"].startswith("An exception approved by a second")
+    assert {"no_dossier", "aggregates_only", "consent_required"} <= set(codes)
+    assert all(set(t) == {"message", "message_nl"} for t in codes.values())

@@ -206,6 +206,7 @@ def test_public_api_is_pinned() -> None:
             "load_cases",
             "load_modules",
             "parse_decision",
+            "reason_catalogue",
             "reason_codes_of",
             "report",
             "revision",

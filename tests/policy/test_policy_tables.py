@@ -20,6 +20,7 @@ from policy import (
     coverage_report,
     load_cases,
     load_modules,
+    reason_catalogue,
     reason_codes_of,
     report,
     run_cases,
@@ -233,3 +234,36 @@ def test_the_decision_table_in_docs_policy_md_matches_the_engine(
         assert reason == f"`{got.reason_codes[0]}`", name
         shown = "\u2013" if got.basis is None else f"{got.basis.type.value} ({got.basis.ref})"
         assert basis.split(" + ")[0] == shown, name
+
+
+# --- the reason-code catalogue (GET /v1/registry) ---------------------------------------------
+
+
+def test_every_code_the_policy_can_emit_is_in_the_catalogue(
+    engine_for_profile: EngineFor, data_for_profile: DataFor
+) -> None:
+    catalogue = reason_catalogue(load_modules())
+    source = "\n".join(load_modules().values())
+    # Every code written in a branch or the default decision ...
+    written = set(re.findall(r'(?:deny|allow\w*)\("([a-z_]+)"', source))
+    written |= set(re.findall(r'"code": "([a-z_]+)"', source))
+    # ... and every code an engine actually gave on the tables.
+    given = {
+        code
+        for r in run_cases(CASES, engine_for_profile, data_for_profile)
+        if r.got
+        for code in r.got.reason_codes
+    }
+    assert written | given <= set(catalogue)
+    assert set(catalogue) == reason_codes_of(load_modules())
+    for code, texts in catalogue.items():
+        assert set(texts) == {"message", "message_nl"}, code
+        assert all(len(t) > 10 for t in texts.values()), code
+    # The texts are the decision's own, character for character.
+    for r in run_cases(CASES[:20], engine_for_profile, data_for_profile):
+        assert r.got is not None
+        [reason] = r.got.reasons
+        assert catalogue[reason.code] == {
+            "message": reason.message,
+            "message_nl": reason.message_nl,
+        }
