@@ -52,7 +52,7 @@ from gateway.settings import Settings  # noqa: E402
 PG_URL = os.environ.get(
     "DOELBINDING_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-THREADS = 16
+THREADS = int(os.environ.get("BENCH_AUDIT_THREADS", "16"))
 DECISIONS = int(os.environ.get("BENCH_AUDIT_DECISIONS", "4000"))
 ENTRIES = int(os.environ.get("BENCH_AUDIT_ENTRIES", "1000000"))
 RESIDENTS = 10_000
