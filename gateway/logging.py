@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import time
 import uuid
 from collections.abc import MutableMapping
@@ -52,7 +51,8 @@ def configure_logging(fmt: str = "json", level: int = logging.INFO) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        # No file argument: each logger writes to the sys.stdout of its moment, not of configure.
+        logger_factory=structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=False,  # capture_logs in the tests needs this
     )
 
