@@ -14,6 +14,7 @@ from gateway import errors
 from gateway.clock import Clock, system_clock
 from gateway.logging import RequestContextMiddleware, configure_logging
 from gateway.routes import (
+    aggregates,
     audit,
     authzen,
     consents,
@@ -21,6 +22,7 @@ from gateway.routes import (
     health,
     me,
     opa_bundle,
+    policies,
     records,
     registry,
 )
@@ -31,13 +33,19 @@ from policy import PolicyEngine
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the audit checkpointer while the app serves (not when a test skips the lifespan)."""
+    """Run the audit checkpointer and the policy watcher while the app serves (not when a
+    test skips the lifespan)."""
     checkpointer = app.state.services.checkpointer
+    watcher = app.state.services.policy_watcher
     if checkpointer is not None:
         checkpointer.start()
+    if watcher is not None:
+        watcher.start()
     try:
         yield
     finally:
+        if watcher is not None:
+            watcher.stop()
         if checkpointer is not None:
             checkpointer.stop()
 
@@ -67,10 +75,12 @@ def create_app(
         records,
         consents,
         exceptions,
+        aggregates,
         me,
         audit,
         authzen,
         opa_bundle,
+        policies,
     ):
         app.include_router(module.router)
     return app

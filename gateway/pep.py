@@ -83,7 +83,7 @@ class ResourceFacts:
     category: str
     team: str
     municipality: str
-    resident: str
+    resident: str | None  # None: an aggregate (anonymous counts), about no resident
     id: str | None = None
     type: str = "record"
 
@@ -162,13 +162,13 @@ class EnforcementPoint:
         """Decide every resource and append one audit record per decision to `session`."""
         subject = self.subject_of(principal)
         engine = self._engine()
-        consents: dict[str, tuple[ConsentFact, ...]] = {}
-        exceptions: dict[str, tuple[ExceptionFact, ...]] = {}  # four-eyes, per resident
+        consents: dict[str | None, tuple[ConsentFact, ...]] = {None: ()}
+        exceptions: dict[str | None, tuple[ExceptionFact, ...]] = {None: ()}  # four-eyes
         inputs: list[DecisionInput] = []
         decisions: list[Decision] = []
         failure: PolicyError | None = None
         for res in resources:
-            if res.resident not in consents:
+            if res.resident is not None and res.resident not in consents:
                 consents[res.resident] = tuple(
                     ConsentFact(
                         id=c.id,
@@ -182,7 +182,7 @@ class EnforcementPoint:
                         session, res.resident, ctx.now_ns, organisation=subject.organisation
                     )
                 )
-            if res.resident not in exceptions:
+            if res.resident is not None and res.resident not in exceptions:
                 exceptions[res.resident] = exception_facts(
                     session, res.resident, subject.id, ctx.now_ns
                 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Body(BaseModel):
@@ -415,3 +416,51 @@ class ExceptionPublic(BaseModel):
 
 class ExceptionList(BaseModel):
     exceptions: list[ExceptionPublic]
+
+
+#: Field names that would identify a person: refused by name, before anything else, so a
+#: counts endpoint can never be used to store who was counted.
+_PERSONAL_FIELDS = re.compile(
+    r"resident|bsn|burgerservice|pseudonym|person|client|klant|name|naam|birth|geboorte|"
+    r"address|adres|email|phone|telefoon",
+    re.I,
+)
+
+
+class AggregateCountCreate(_Body):
+    """An anonymous count: a unit, what was counted (a category or an activity), a period and
+    a number. No resident field exists, and any field that looks like one is refused."""
+
+    unit: str = Field(
+        max_length=80, description="The team or unit that counted, e.g. werkervaring-hilversum."
+    )
+    category: str | None = Field(default=None, max_length=80)
+    processing_activity: str | None = Field(default=None, max_length=80)
+    period: str = Field(max_length=8, description="`2025`, `2025-06`, `2025-Q2` or `2025-W23`.")
+    count: int = Field(ge=0, le=1_000_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_personal_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            personal = sorted(k for k in data if _PERSONAL_FIELDS.search(str(k)))
+            if personal:
+                raise ValueError(
+                    "anonymous counts only: no resident or other personal field "
+                    f"({', '.join(p[:40] for p in personal)})"
+                )
+        return data
+
+
+class AggregateCountPublic(BaseModel):
+    unit: str
+    municipality: str
+    category: str | None
+    processing_activity: str | None
+    period: str
+    count: int
+    recorded_at: str
+
+
+class AggregateCountList(BaseModel):
+    counts: list[AggregateCountPublic]
