@@ -18,6 +18,11 @@ Gateway errors (this module) plus the domain packages' errors map to a status he
     ExceptionNotAllowed        403  this role may not request, approve or revoke
     FourEyesViolation          403  `four_eyes`: the approver is the requester or the grantee
     ExceptionStateConflict     409  approve what is not pending, revoke what is over
+    VersionNotFound            404  (policy versions, gateway/policies)
+    InvalidVersion             422  naming the field (modules or data)
+    NotPrivacyOfficer          403  only privacy officers manage policy versions
+    PolicyFourEyes             403  `four_eyes`: the approver is the requester
+    LifecycleConflict          409  `lifecycle`: e.g. activating what is untested or unapproved
     PolicyError, AuditError, SQLAlchemyError                  503  fail closed: no data
 
 Messages never echo personal data (no BSNs, names or content).
@@ -42,6 +47,14 @@ from gateway.exceptions import (
     ExceptionStateConflict,
     ExceptionValidationError,
     FourEyesViolation,
+)
+from gateway.policies import (
+    InvalidVersion,
+    LifecycleConflict,
+    NotPrivacyOfficer,
+    PolicyFourEyes,
+    PolicyVersionError,
+    VersionNotFound,
 )
 from gateway.records import RecordNotFound
 from policy import Decision, PolicyError
@@ -123,6 +136,16 @@ def to_response(exc: Exception) -> JSONResponse:
             return _unprocessable(field, message)
         case FourEyesViolation():
             return _problem(403, "four_eyes", str(exc))
+        case PolicyFourEyes():
+            return _problem(403, "four_eyes", str(exc))
+        case NotPrivacyOfficer():
+            return _problem(403, "forbidden", str(exc))
+        case InvalidVersion(field=field, message=message):
+            return _unprocessable(field, message)
+        case LifecycleConflict(state=state):
+            return _problem(409, "lifecycle", str(exc), state=state)
+        case VersionNotFound():
+            return _problem(404, "not_found", str(exc))
         case ExceptionStateConflict(status=current):
             return _problem(409, "conflict", str(exc), exception_status=current)
         case ExceptionNotFound():
@@ -162,6 +185,7 @@ def install(app: FastAPI) -> None:
         ConsentValidationError,
         RecorderNotAllowed,
         ExceptionError,
+        PolicyVersionError,
         PolicyError,
         AuditError,
         SQLAlchemyError,

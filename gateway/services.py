@@ -12,6 +12,7 @@ from gateway.checkpointer import Checkpointer, load_or_create_signing_key
 from gateway.clock import Clock, system_clock
 from gateway.db import make_engine
 from gateway.pep import EnforcementPoint
+from gateway.policy_watcher import LoadedPolicy, PolicyWatcher
 from gateway.pseudonym import Pseudonymizer, load_or_create_key
 from gateway.settings import Settings
 from policy import EngineKind, PolicyEngine, build_engine, load_modules
@@ -40,6 +41,15 @@ class Services:
     pep: EnforcementPoint
     clock: Clock = field(default=system_clock)
     checkpointer: Checkpointer | None = None
+    #: Keeps this process on the active policy version (None: an engine pinned by the caller).
+    policy_watcher: PolicyWatcher | None = None
+
+    def install_policy(self, loaded: LoadedPolicy) -> None:
+        """Swap in a fully built version: the register first (labels, activity checks), then
+        the engine, in one assignment."""
+        self.register = loaded.register
+        self.pep.register = loaded.register
+        self.engines.current = loaded.engine
 
 
 def build_policy_engine(settings: Settings, register: Register) -> PolicyEngine:
@@ -74,14 +84,21 @@ def build_services(
     clock: Clock = system_clock,
     engine: PolicyEngine | None = None,
 ) -> Services:
-    register = load_register(settings.profile)
-    engines = EngineHolder(engine or build_policy_engine(settings, register))
+    db = make_engine(settings.database_url)
+    watcher: PolicyWatcher | None = None
+    if engine is None:
+        # The active version in the database (the shipped policy on an empty database).
+        watcher = PolicyWatcher(db, settings, clock)
+        loaded = watcher.initial()
+        register, engine = loaded.register, loaded.engine
+    else:
+        register = load_register(settings.profile)
+    engines = EngineHolder(engine)
     audit = AuditStore()
     pseudonymize = build_pseudonymizer(settings)
-    db = make_engine(settings.database_url)
     checkpointer = build_checkpointer(settings, db, clock)
     writer = GroupCommitWriter(db, audit) if settings.audit.group_commit else None
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         register=register,
@@ -99,7 +116,11 @@ def build_services(
         ),
         clock=clock,
         checkpointer=checkpointer,
+        policy_watcher=watcher,
     )
+    if watcher is not None:
+        watcher.bind(services.install_policy)
+    return services
 
 
 def build_signer(settings: Settings) -> NoteSigner:

@@ -45,6 +45,12 @@ class PolicySettings(BaseModel):
     rego_dir: Path | None = Field(
         default=None, description="Directory of .rego modules. Empty: the shipped `policy/rego`."
     )
+    watch_interval_seconds: float = Field(
+        default=0.25,
+        ge=0,
+        description="Each process checks the active policy version this often and swaps its "
+        "engine when it changed (docs/policy-lifecycle.md). 0: never (tests that pin an engine).",
+    )
 
 
 class AuthSettings(BaseModel):

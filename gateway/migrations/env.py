@@ -9,10 +9,17 @@ import audit.models
 import consent.models
 import gateway.aggregates.models
 import gateway.exceptions.models
+import gateway.policies.models
 import gateway.records.models  # (each import registers its tables on the metadata)
 from gateway.db import make_engine
 
-_ = (audit.models, consent.models, gateway.aggregates.models, gateway.exceptions.models)
+_ = (
+    audit.models,
+    consent.models,
+    gateway.aggregates.models,
+    gateway.exceptions.models,
+    gateway.policies.models,
+)
 target_metadata = SQLModel.metadata
 
 

@@ -6,8 +6,10 @@
       doelbinding: {service: doelbinding, resource: /v1/opa/bundle.tar.gz}
 
 OPA polls with `If-None-Match: "<etag>"`; the ETag is the policy revision (the content hash
-the audit log records), so an unchanged version costs a 304. The bundle holds Rego and the
-register: reference data, no personal data, published like `GET /v1/registry`.
+the audit log records), so an unchanged version costs a 304. After a new policy version is
+activated (docs/policy-lifecycle.md) the bundle is that version's, with a new ETag. The bundle
+holds Rego and the register: reference data, no personal data, published like
+`GET /v1/registry`.
 """
 
 from __future__ import annotations
@@ -36,8 +38,12 @@ def opa_bundle(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The active policy modules and register as an OPA bundle; ETag = policy revision."""
+    loaded = services.policy_watcher.loaded if services.policy_watcher else None
     rego_dir = services.settings.policy.rego_dir
-    modules = load_modules(rego_dir) if rego_dir else load_modules()
+    if loaded is not None:  # the active policy version (docs/policy-lifecycle.md)
+        modules = dict(loaded.modules)
+    else:
+        modules = load_modules(rego_dir) if rego_dir else load_modules()
     revision, archive = build_bundle(modules, services.register.policy_data())
     etag = f'"{revision}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}

@@ -1,0 +1,442 @@
+"""Policy versions for privacy officers: list, read, diff, draft, test, simulate, approve,
+activate, roll back. Every lifecycle step is audited (`policy.<event>`) in its transaction.
+
+Four eyes: the author of a draft cannot approve it; whoever requests a rollback cannot
+approve it. After an activation or rollback this process swaps its engine at once; the other
+processes within `policy.watch_interval_seconds` (gateway/policy_watcher.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from audit import AuditEntry, AuditRecord
+from gateway.auth import Principal
+from gateway.clock import rfc3339
+from gateway.db import session_scope
+from gateway.deps import ContextDep, PrincipalDep, ServicesDep
+from gateway.pep import RequestContext
+from gateway.policies import NotPrivacyOfficer, PolicyVersionEvent, VersionEvent, service
+from gateway.policies.checks import replay, run_tests
+from gateway.policies.content import decision_revision
+from gateway.policies.service import VersionStatus
+from gateway.services import Services
+
+router = APIRouter(prefix="/v1/policies", tags=["policies"])
+
+PRIVACY_OFFICER = "privacy_officer"
+EXAMPLES_PER_GROUP = 3
+
+
+class DraftIn(BaseModel):
+    message: str = Field(min_length=1, max_length=2000, description="Why this change.")
+    modules: dict[str, str] = Field(description="File name → Rego source; the whole set.")
+    data: dict[str, Any] | None = Field(
+        default=None,
+        description="`{register: {...}, profiles: {name: {...}}}`; empty: the parent's data.",
+    )
+    parent: str | None = Field(default=None, description="Default: the active version.")
+
+
+class RollbackIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class EventPublic(BaseModel):
+    revision: str
+    event: str
+    actor: str
+    at: str
+    summary: dict[str, Any] = Field(description="The event's details without long reports.")
+
+
+class VersionPublic(BaseModel):
+    revision: str = Field(description="Content hash of the modules and all the data.")
+    decision_revision: str = Field(
+        description="What this deployment's audit records name when deciding with it: the "
+        "hash of the modules and this profile's register."
+    )
+    parent: str | None
+    author: str
+    message: str
+    created_at: str
+    state: str
+    tests_passed: bool
+    simulated: bool
+    approved_by: str | None
+    events: list[EventPublic]
+    modules: dict[str, str] | None = None
+    data: dict[str, Any] | None = None
+
+
+def _officer(principal: Principal) -> Principal:
+    if PRIVACY_OFFICER not in principal.roles:
+        raise NotPrivacyOfficer()
+    return principal
+
+
+def _event_public(e: PolicyVersionEvent) -> EventPublic:
+    short = {k: v for k, v in e.details.items() if k not in ("cases", "groups", "coverage")}
+    return EventPublic(
+        revision=e.revision, event=e.event, actor=e.actor, at=rfc3339(e.at_ns), summary=short
+    )
+
+
+def _public(st: VersionStatus, profile: str, *, content: bool = False) -> VersionPublic:
+    v = st.version
+    approval = st.last(VersionEvent.APPROVED)
+    return VersionPublic(
+        revision=v.revision,
+        decision_revision=decision_revision(v.modules, v.data, profile),
+        parent=v.parent,
+        author=v.author,
+        message=v.message,
+        created_at=rfc3339(v.created_at_ns),
+        state=st.state.value,
+        tests_passed=st.tests_passed,
+        simulated=st.simulated,
+        approved_by=approval.actor if approval else None,
+        events=[_event_public(e) for e in st.events],
+        modules=dict(v.modules) if content else None,
+        data=dict(v.data) if content else None,
+    )
+
+
+def _audit(
+    services: Services,
+    session: Session,
+    principal: Principal,
+    event: str,
+    ctx: RequestContext,
+    details: dict[str, str],
+) -> None:
+    """A lifecycle event in the audit trail: who, what, which version; no personal data."""
+    entry = AuditEntry(
+        event_type=f"policy.{event}",
+        occurred_at=rfc3339(ctx.now_ns),
+        subject_id=principal.sub,
+        subject_roles=list(principal.roles),
+        organisation=principal.organisation,
+        subject_teams=list(principal.teams),
+        municipality=principal.municipality,
+        action=event,
+        allowed=True,
+        policy_revision=services.engines().revision,
+        request_id=ctx.request_id,
+        trace_id=ctx.trace_id,
+        span_id=ctx.span_id,
+        details={**ctx.details, **details},
+    )
+    services.audit.append(session, [entry])
+    if services.checkpointer is not None:
+        services.checkpointer.appended(1)
+
+
+def _swap_now(services: Services) -> None:
+    if services.policy_watcher is not None:
+        services.policy_watcher.refresh()
+
+
+@router.get("", response_model=list[VersionPublic])
+def list_versions(services: ServicesDep, principal: PrincipalDep) -> list[VersionPublic]:
+    """Every version, newest first, with its state."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        return [_public(st, services.settings.profile) for st in service.list_versions(session)]
+
+
+@router.get("/log", response_model=list[EventPublic])
+def lifecycle_log(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[EventPublic]:
+    """The lifecycle events of all versions, newest first."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        return [_event_public(e) for e in service.lifecycle_log(session, limit)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=VersionPublic)
+def create_draft(
+    body: DraftIn, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
+) -> VersionPublic:
+    """A new draft from uploaded modules (and data, or the parent's)."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        version = service.create_draft(
+            session,
+            modules=body.modules,
+            data=body.data,
+            author=principal.sub,
+            message=body.message,
+            now_ns=ctx.now_ns,
+            parent=body.parent,
+        )
+        _audit(
+            services,
+            session,
+            principal,
+            "drafted",
+            ctx,
+            {"version": version.revision, "parent": version.parent or ""},
+        )
+        return _public(service.status(session, version.revision), services.settings.profile)
+
+
+@router.get("/{revision}", response_model=VersionPublic)
+def get_version(revision: str, services: ServicesDep, principal: PrincipalDep) -> VersionPublic:
+    """One version with its modules, data and events."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        return _public(service.status(session, revision), services.settings.profile, content=True)
+
+
+@router.get("/{revision}/diff")
+def diff_versions(
+    revision: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    against: Annotated[str | None, Query(description="Default: the version's parent.")] = None,
+) -> dict[str, Any]:
+    """From `against` (default: the parent) to this version: module by module, and the data."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        new = service.get_version(session, revision)
+        base = against or new.parent or revision
+        return service.diff(service.get_version(session, base), new)
+
+
+@router.post("/{revision}/test")
+def test_version(
+    revision: str, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
+) -> dict[str, Any]:
+    """Compile the version in a child process and run every decision-table case."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        version = service.get_version(session, revision)
+        modules, data = dict(version.modules), dict(version.data)
+    report = run_tests(modules, data)
+    with session_scope(services.db) as session:
+        service.record_test(session, revision, principal.sub, ctx.now_ns, report)
+        summary = report["summary"]
+        _audit(
+            services,
+            session,
+            principal,
+            "tested",
+            ctx,
+            {
+                "version": revision,
+                "passed": str(report["passed"]).lower(),
+                "cases": f"{summary['passed']}/{summary['total']}",
+            },
+        )
+    return {"revision": revision, **report}
+
+
+@router.post("/{revision}/simulate")
+def simulate_version(
+    revision: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    ctx: ContextDep,
+    last: Annotated[int, Query(ge=1, le=100_000, description="How many decisions.")] = 1000,
+) -> dict[str, Any]:
+    """Replay the last `last` audited decisions' stored, pseudonymised policy inputs under the
+    version; report every decision that would flip, grouped by reason, activity and category."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        version = service.get_version(session, revision)
+        modules, data = dict(version.modules), dict(version.data)
+        rows = session.execute(
+            select(
+                col(AuditRecord.seq),
+                col(AuditRecord.processing_activity),
+                col(AuditRecord.category),
+                col(AuditRecord.allowed),
+                col(AuditRecord.reason_codes),
+                col(AuditRecord.policy_revision),
+                col(AuditRecord.resident),
+                col(AuditRecord.record_id),
+                col(AuditRecord.subject_roles),
+                col(AuditRecord.policy_input),
+            )
+            .where(col(AuditRecord.event_type).not_like("policy.%"))
+            .order_by(col(AuditRecord.seq).desc())
+            .limit(last)
+        ).all()
+    stored = [r for r in rows if r.policy_input]
+    decided, error = replay(
+        modules, data, services.settings.profile, [r.policy_input for r in stored]
+    )
+    report = _simulation_report(
+        revision, services.settings.profile, len(rows), stored, decided, error
+    )
+    with session_scope(services.db) as session:
+        service.record_simulation(session, revision, principal.sub, ctx.now_ns, report)
+        _audit(
+            services,
+            session,
+            principal,
+            "simulated",
+            ctx,
+            {
+                "version": revision,
+                "replayed": str(report["replayed"]),
+                "flips": str(report["flips"]),
+            },
+        )
+    return report
+
+
+def _simulation_report(
+    revision: str,
+    profile: str,
+    considered: int,
+    stored: list[Any],
+    decided: list[dict[str, Any] | None],
+    error: str | None,
+) -> dict[str, Any]:
+    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    changed_reasons = 0
+    revisions: Counter[str] = Counter()
+    for row, new in zip(stored, decided, strict=False):
+        revisions[row.policy_revision] += 1
+        after: dict[str, Any] = new or {
+            "allow": False,
+            "reasons": ["policy_engine_unavailable"],
+            "basis": None,
+        }
+        before: dict[str, Any] = {"allow": bool(row.allowed), "reasons": list(row.reason_codes)}
+        if after["allow"] == before["allow"]:
+            changed_reasons += after["reasons"] != before["reasons"]
+            continue
+        direction = "allow_to_deny" if before["allow"] else "deny_to_allow"
+        # The reason that changed: the new denial's, or the denial that no longer holds.
+        reasons = after["reasons"] if before["allow"] else before["reasons"]
+        key = (
+            direction,
+            reasons[0] if reasons else "",
+            row.processing_activity,
+            row.category or "",
+        )
+        groups.setdefault(key, []).append(
+            {
+                "seq": row.seq,
+                "resident": row.resident,
+                "record": row.record_id,
+                "roles": list(row.subject_roles),
+                "decided_by": row.policy_revision,
+                "before": before,
+                "after": after,
+            }
+        )
+    flips = sum(len(v) for v in groups.values())
+    return {
+        "revision": revision,
+        "profile": profile,
+        "considered": considered,
+        "replayed": len(decided),
+        "skipped_without_input": considered - len(stored),
+        "error": error,
+        "flips": flips,
+        "allow_to_deny": sum(len(v) for k, v in groups.items() if k[0] == "allow_to_deny"),
+        "deny_to_allow": sum(len(v) for k, v in groups.items() if k[0] == "deny_to_allow"),
+        "reasons_changed_same_outcome": changed_reasons,
+        "decided_by": dict(revisions),
+        "groups": [
+            {
+                "direction": k[0],
+                "reason": k[1],
+                "activity": k[2],
+                "category": k[3],
+                "count": len(v),
+                "examples": v[:EXAMPLES_PER_GROUP],
+            }
+            for k, v in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ],
+    }
+
+
+@router.post("/{revision}/approve", response_model=VersionPublic)
+def approve_version(
+    revision: str, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
+) -> VersionPublic:
+    """A second privacy officer (not the author) approves a tested, simulated version."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        st = service.approve(session, revision, principal.sub, ctx.now_ns)
+        _audit(
+            services,
+            session,
+            principal,
+            "approved",
+            ctx,
+            {"version": revision, "requester": st.version.author},
+        )
+        return _public(st, services.settings.profile)
+
+
+@router.post("/{revision}/activate", response_model=VersionPublic)
+def activate_version(
+    revision: str, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
+) -> VersionPublic:
+    """Make an approved version active; every gateway process swaps to it within a second."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        st, previous = service.activate(session, revision, principal.sub, ctx.now_ns)
+        _audit(
+            services,
+            session,
+            principal,
+            "activated",
+            ctx,
+            {"version": revision, "previous": previous or ""},
+        )
+        out = _public(st, services.settings.profile)
+    _swap_now(services)
+    return out
+
+
+@router.post("/{revision}/rollback", status_code=status.HTTP_202_ACCEPTED)
+def request_rollback(
+    revision: str,
+    body: RollbackIn,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    ctx: ContextDep,
+) -> VersionPublic:
+    """Ask to go back to an earlier active version; a second officer approves it."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        service.request_rollback(session, revision, principal.sub, ctx.now_ns, body.reason)
+        _audit(services, session, principal, "rollback_requested", ctx, {"version": revision})
+        return _public(service.status(session, revision), services.settings.profile)
+
+
+@router.post("/{revision}/rollback/approve", response_model=VersionPublic)
+def approve_rollback(
+    revision: str, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
+) -> VersionPublic:
+    """The second officer approves the rollback: the version is active again at once."""
+    _officer(principal)
+    with session_scope(services.db) as session:
+        st, previous = service.approve_rollback(session, revision, principal.sub, ctx.now_ns)
+        _audit(
+            services,
+            session,
+            principal,
+            "rolled_back",
+            ctx,
+            {"version": revision, "previous": previous or ""},
+        )
+        out = _public(st, services.settings.profile)
+    _swap_now(services)
+    return out
