@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -72,6 +72,14 @@ class PolicyWatcher:
         swap: Callable[[LoadedPolicy], None] | None = None,
     ) -> None:
         self._db = db
+        # The poll only reads. On SQLite the gateway's engine begins every transaction with
+        # BEGIN IMMEDIATE (the write lock), so under load the poll would queue behind every
+        # request; a plain engine reads next to the writers (WAL).
+        self._read_db = (
+            create_engine(db.url, connect_args={"check_same_thread": False, "timeout": 30})
+            if db.dialect.name == "sqlite"
+            else db
+        )
         self._settings = settings
         self._clock = clock
         self._swap = swap
@@ -107,7 +115,7 @@ class PolicyWatcher:
         """Swap in the active version if it is not the loaded one. True if it swapped."""
         with self._lock:
             started = time.perf_counter()
-            with Session(self._db) as session:
+            with Session(self._read_db) as session:
                 active = service.active_revision(session)
                 if active is None or (self.loaded and self.loaded.version == active):
                     return False
@@ -157,3 +165,5 @@ class PolicyWatcher:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self._read_db is not self._db:
+            self._read_db.dispose()
