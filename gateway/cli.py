@@ -97,9 +97,23 @@ def policy_test(
         Path | None, typer.Argument(help="Directory of decision tables (default: the shipped).")
     ] = None,
     cases: Annotated[Path | None, typer.Option(help="Same as DIRECTORY.", hidden=True)] = None,
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version",
+            help="Instead: test this stored version on the server (--server, --token) in a "
+            "child process there, and record the result.",
+        ),
+    ] = None,
+    server: ServerOpt = "http://127.0.0.1:8000",
+    token: TokenOpt = "",
 ) -> None:
     """Run every decision-table case through the same engine and input path as the gateway,
-    print pass or fail per case, then what no case reached; exit 1 on a failure."""
+    print pass or fail per case, then what no case reached; exit 1 on a failure. With
+    --version: the same on the server, for a stored policy version."""
+    if version is not None:
+        body = _call(server, token, "POST", f"/v1/policies/{version}/test")
+        raise typer.Exit(0 if isinstance(body, dict) and body.get("passed") else 1)
     from functools import cache
 
     from gateway.services import build_policy_engine
@@ -185,6 +199,118 @@ def export_opa_tests(
 
     written = export(load_cases(), lambda p: load_register(p).policy_data(), out)
     typer.echo(f"wrote {len(written)} files to {out}; run: opa test {out} -v")
+
+
+# -- policy versions on a running server (docs/policy-lifecycle.md) ---------------------------
+
+ServerOpt = Annotated[
+    str,
+    typer.Option(envvar="DOELBINDING_SERVER", help="The gateway's URL (env DOELBINDING_SERVER)."),
+]
+TokenOpt = Annotated[
+    str,
+    typer.Option(
+        envvar="DOELBINDING_TOKEN", help="A privacy officer's bearer token (env DOELBINDING_TOKEN)."
+    ),
+]
+
+
+def _call(server: str, token: str, method: str, path: str, **kwargs: object) -> object:
+    """One request to the gateway; print the JSON answer, exit 1 on an error status."""
+    import httpx
+
+    resp = httpx.request(
+        method,
+        server.rstrip("/") + path,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=300,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    body = resp.json() if resp.content else {}
+    typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    if resp.status_code >= 400:
+        raise typer.Exit(1)
+    return body
+
+
+@policy_app.command("push")
+def policy_push(
+    directory: Annotated[
+        Path, typer.Argument(help="*.rego (or rego/*.rego), optionally register.yaml + profiles/")
+    ],
+    message: Annotated[str, typer.Option("--message", "-m", help="Why this change.")],
+    server: ServerOpt = "http://127.0.0.1:8000",
+    token: TokenOpt = "",
+) -> None:
+    """Upload a directory as a new draft version (data: the directory's, or the parent's)."""
+    from gateway.policies.content import content_from_dir
+
+    modules, data = content_from_dir(directory)
+    _call(
+        server,
+        token,
+        "POST",
+        "/v1/policies",
+        json={"message": message, "modules": modules, "data": data},
+    )
+
+
+@policy_app.command("versions")
+def policy_versions(server: ServerOpt = "http://127.0.0.1:8000", token: TokenOpt = "") -> None:
+    """The versions on the server, newest first, with their state."""
+    _call(server, token, "GET", "/v1/policies")
+
+
+@policy_app.command("simulate")
+def policy_simulate(
+    revision: str,
+    last: Annotated[int, typer.Option(help="Replay this many audited decisions.")] = 1000,
+    server: ServerOpt = "http://127.0.0.1:8000",
+    token: TokenOpt = "",
+) -> None:
+    """Replay the last N audited decisions under a version; print the flips."""
+    _call(server, token, "POST", f"/v1/policies/{revision}/simulate", params={"last": last})
+
+
+@policy_app.command("approve")
+def policy_approve(
+    revision: str, server: ServerOpt = "http://127.0.0.1:8000", token: TokenOpt = ""
+) -> None:
+    """Approve a tested, simulated version (not your own draft: four eyes)."""
+    _call(server, token, "POST", f"/v1/policies/{revision}/approve")
+
+
+@policy_app.command("activate")
+def policy_activate(
+    revision: str, server: ServerOpt = "http://127.0.0.1:8000", token: TokenOpt = ""
+) -> None:
+    """Activate an approved version; every gateway process swaps to it within a second."""
+    _call(server, token, "POST", f"/v1/policies/{revision}/activate")
+
+
+@policy_app.command("rollback")
+def policy_rollback(
+    revision: str,
+    reason: Annotated[str, typer.Option(help="Why (to request a rollback).")] = "",
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Approve another officer's rollback request.")
+    ] = False,
+    server: ServerOpt = "http://127.0.0.1:8000",
+    token: TokenOpt = "",
+) -> None:
+    """Request a rollback to an earlier active version, or (--approve) approve one."""
+    if approve:
+        _call(server, token, "POST", f"/v1/policies/{revision}/rollback/approve")
+    else:
+        _call(server, token, "POST", f"/v1/policies/{revision}/rollback", json={"reason": reason})
+
+
+@policy_app.command("log")
+def policy_log(
+    limit: int = 100, server: ServerOpt = "http://127.0.0.1:8000", token: TokenOpt = ""
+) -> None:
+    """The lifecycle events of all versions, newest first."""
+    _call(server, token, "GET", "/v1/policies/log", params={"limit": limit})
 
 
 @audit_app.command("verify")
