@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway import errors
+from gateway import errors, web
 from gateway.clock import Clock, system_clock
 from gateway.logging import RequestContextMiddleware, configure_logging
 from gateway.routes import (
@@ -83,4 +83,5 @@ def create_app(
         policies,
     ):
         app.include_router(module.router)
+    web.install(app, settings)  # the resident pages under /mijn, static files, CSP
     return app

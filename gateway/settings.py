@@ -97,6 +97,56 @@ class AuditSettings(BaseModel):
     )
 
 
+class OidcSettings(BaseModel):
+    issuer: str = Field(
+        default="",
+        description="The resident login's OpenID provider (e.g. a DigiD broker). Empty: no OIDC "
+        "login; development then offers the demo login.",
+    )
+    discovery_url: str = Field(
+        default="",
+        description="The discovery document. Empty: `<issuer>/.well-known/openid-configuration`.",
+    )
+    client_id: str = Field(default="", description="This gateway's client id at the provider.")
+    client_secret: SecretStr | None = Field(
+        default=None,
+        description="Client secret (client_secret_basic), if the provider wants one besides PKCE.",
+    )
+    redirect_uri: str = Field(
+        default="",
+        description="Where the provider sends the resident back: https://<host>/mijn/inloggen/terug",
+    )
+    scopes: str = Field(default="openid", description="Space-separated scopes to ask for.")
+    resident_claim: str = Field(
+        default="sub",
+        description="The ID-token claim that holds the resident's BSN (e.g. `sub` or `bsn`).",
+    )
+    timeout_seconds: float = Field(default=5.0, gt=0, description="HTTP timeout to the provider.")
+
+
+class WebSettings(BaseModel):
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key of the encrypted, signed session cookie. Empty: generated into the data "
+        "directory (development only). Every replica needs the same one.",
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description="Mark the session cookie `Secure`. Browsers accept it on http://127.0.0.1 and "
+        "http://localhost; set false only to try the demo over plain http on another host.",
+    )
+    session_minutes: int = Field(default=30, gt=0, description="A login lasts this long.")
+    demo_login: bool = Field(
+        default=True,
+        description="Offer /mijn/inloggen with a choice of demo residents (development only).",
+    )
+    municipality: str = Field(
+        default="",
+        description="The municipality residents who log in belong to. Empty: the profile's first.",
+    )
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DOELBINDING_",
@@ -124,6 +174,7 @@ class Settings(BaseSettings):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:
@@ -135,6 +186,17 @@ class Settings(BaseSettings):
                 missing.append("DOELBINDING_PSEUDONYM_KEY")
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_demo_login_in_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if self.web.demo_login:
+                raise ValueError("production needs DOELBINDING_WEB__DEMO_LOGIN=false")
+            if self.web.session_secret is None:
+                raise ValueError("production needs DOELBINDING_WEB__SESSION_SECRET")
+            if not self.web.cookie_secure:
+                raise ValueError("production needs Secure cookies (DOELBINDING_WEB__COOKIE_SECURE)")
         return self
 
     @property
@@ -156,6 +218,10 @@ class Settings(BaseSettings):
     @property
     def pseudonym_key_file(self) -> Path:
         return self.data_dir / "pseudonym.key"
+
+    @property
+    def web_session_key_file(self) -> Path:
+        return self.data_dir / "web-session.key"
 
 
 def get_settings() -> Settings:

@@ -1,0 +1,152 @@
+"""The web session: an encrypted, signed cookie set by the gateway, and its CSRF token.
+
+The cookie holds a small JSON document sealed with Fernet (AES-128-CBC + HMAC-SHA256, with a
+timestamp): nobody can read it (it carries the resident's BSN) or change it without the key,
+and it expires after `session_minutes`. It is stateless, so replicas that share the key share
+the sessions. Logging out clears the cookie; a copied cookie stays valid until it expires,
+which is why a login lasts half an hour by default.
+
+Every session, anonymous or not, carries a random CSRF token (synchronizer token pattern):
+each form repeats it in a hidden field, and every POST is refused unless the two match.
+Logging in issues a new token (no session fixation).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from fastapi import Request, Response
+
+from gateway.auth import RESIDENT_ROLE, Principal
+from gateway.pseudonym import load_or_create_key
+from gateway.settings import Settings
+
+COOKIE_NAME = "doelbinding_sessie"
+CSRF_FIELD = "csrf_token"
+
+
+@dataclass
+class WebSession:
+    """What the cookie holds. `resident` is the BSN of the logged-in resident, or None."""
+
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    resident: str | None = None
+    municipality: str | None = None
+    via: str | None = None  # "demo" or "oidc"
+    name: str | None = None  # the demo resident's first name; never a real name
+    oidc: dict[str, str] | None = None  # state, nonce, code_verifier while a login is under way
+    notice: str | None = None  # a one-time message for the next page
+    changed: bool = False
+
+    @property
+    def logged_in(self) -> bool:
+        return self.resident is not None
+
+    def principal(self) -> Principal | None:
+        if self.resident is None or self.municipality is None:
+            return None
+        return Principal(
+            sub=self.resident,
+            roles=(RESIDENT_ROLE,),
+            organisation="",
+            teams=(),
+            municipality=self.municipality,
+        )
+
+    def login(self, resident: str, municipality: str, via: str, name: str | None = None) -> None:
+        """A fresh session for this resident: new CSRF token, nothing of the old one kept."""
+        self.csrf = secrets.token_urlsafe(32)
+        self.resident, self.municipality, self.via, self.name = resident, municipality, via, name
+        self.oidc = None
+        self.changed = True
+
+    def logout(self) -> None:
+        self.csrf = secrets.token_urlsafe(32)
+        self.resident = self.municipality = self.via = self.name = None
+        self.oidc = None
+        self.changed = True
+
+    def flash(self, message: str) -> None:
+        self.notice = message
+        self.changed = True
+
+    def pop_notice(self) -> str | None:
+        message, self.notice = self.notice, None
+        if message is not None:
+            self.changed = True
+        return message
+
+    def csrf_ok(self, token: object) -> bool:
+        return isinstance(token, str) and hmac.compare_digest(token, self.csrf)
+
+    def _dump(self) -> dict[str, Any]:
+        return {
+            "csrf": self.csrf,
+            "resident": self.resident,
+            "municipality": self.municipality,
+            "via": self.via,
+            "name": self.name,
+            "oidc": self.oidc,
+            "notice": self.notice,
+        }
+
+
+class SessionCodec:
+    """Seals and opens session cookies; build it once per app."""
+
+    def __init__(self, settings: Settings) -> None:
+        web = settings.web
+        if web.session_secret is not None:
+            secret = web.session_secret.get_secret_value().encode("utf-8")
+        else:
+            secret = load_or_create_key(settings.web_session_key_file)
+        key = hashlib.sha256(b"doelbinding web session\x00" + secret).digest()
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+        self.max_age = web.session_minutes * 60
+        self.secure = web.cookie_secure
+
+    def load(self, request: Request) -> WebSession:
+        """The request's session; a new anonymous one if the cookie is absent, expired or
+        tampered with."""
+        raw = request.cookies.get(COOKIE_NAME)
+        if raw:
+            try:
+                data = json.loads(self._fernet.decrypt(raw.encode("ascii"), ttl=self.max_age))
+                return WebSession(
+                    csrf=str(data["csrf"]),
+                    resident=data.get("resident"),
+                    municipality=data.get("municipality"),
+                    via=data.get("via"),
+                    name=data.get("name"),
+                    oidc=data.get("oidc"),
+                    notice=data.get("notice"),
+                )
+            except (InvalidToken, ValueError, KeyError, TypeError, UnicodeEncodeError):
+                pass
+        return WebSession(changed=True)
+
+    def save(self, response: Response, session: WebSession) -> None:
+        """Set the cookie: sealed, `HttpOnly`, `SameSite=Lax`, `Secure` (see WebSettings).
+
+        Lax rather than Strict: the OIDC provider sends the resident back with a top-level GET,
+        which must carry the cookie that holds the login's state and PKCE verifier. Every
+        change of state is a POST, which Lax never sends cross-site, and each POST needs the
+        CSRF token besides.
+        """
+        sealed = self._fernet.encrypt(json.dumps(session._dump()).encode("utf-8"))
+        response.set_cookie(
+            COOKIE_NAME,
+            sealed.decode("ascii"),
+            max_age=self.max_age,
+            path="/",
+            secure=self.secure,
+            httponly=True,
+            samesite="lax",
+        )

@@ -1,0 +1,385 @@
+"""The resident's web pages, through the real app: login, timeline, consents, CSRF, headers.
+
+The browser itself is tested in tests/browser; here every page is fetched with a TestClient on
+https://testserver (the session cookie is `Secure`, so it only travels over https).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.demo import seed_demo
+from gateway.settings import Settings
+from gateway.web.oidc import code_challenge
+from gateway.web.session import COOKIE_NAME
+from tests.fakes.oidc_provider import OidcProvider
+
+from .conftest import BSN_SANNE, FakeClock
+
+KEES = ("u-kees", "wi_client_manager")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def web(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+    app = create_app(settings, clock=clock)
+    services = app.state.services
+    seed_demo(services.db, services.pseudonymize, clock, "zaanstad")
+    with TestClient(
+        app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False
+    ) as c:
+        yield c
+    services.db.dispose()
+
+
+def csrf(client: TestClient, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    match = _CSRF.search(page.text)
+    assert match, "no CSRF field on " + path
+    return match.group(1)
+
+
+def login(client: TestClient, who: str = "sanne") -> None:
+    token = csrf(client, "/mijn/inloggen")
+    resp = client.post("/mijn/inloggen", data={"csrf_token": token, "inwoner": who})
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/mijn/inzage"
+
+
+def kees_reads_health(client: TestClient, token: Callable[..., dict[str, str]]) -> int:
+    headers = token(*KEES, activity="pw-reintegration")
+    return client.get("/v1/records/r-demo-health", headers=headers).status_code
+
+
+def give_health_for_work(client: TestClient) -> str:
+    token = csrf(client, "/mijn/toestemmingen/nieuw")
+    form = {
+        "csrf_token": token,
+        "waarvoor": ["pw-reintegration"],
+        "gegevens": ["health"],
+        "wie": ["work_income"],
+    }
+    review = client.post("/mijn/toestemmingen/nieuw", data=form)
+    assert review.status_code == 200, review.text
+    assert "Ik geef gemeente Zaanstad toestemming" in review.text
+    sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', review.text)
+    assert sha
+    given = client.post("/mijn/toestemmingen", data={**form, "text_sha256": sha.group(1)})
+    assert given.status_code == 303
+    return given.headers["location"].split("#toestemming-")[1]
+
+
+def test_pages_need_a_login_and_come_back_after_it(web):
+    resp = web.get("/mijn/toestemmingen")
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/mijn/inloggen?terug=/mijn/toestemmingen"
+    token = csrf(web, "/mijn/inloggen?terug=/mijn/toestemmingen")
+    back = web.post(
+        "/mijn/inloggen",
+        data={"csrf_token": token, "inwoner": "sanne", "terug": "/mijn/toestemmingen"},
+    )
+    assert back.headers["location"] == "/mijn/toestemmingen"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example", "/v1/registry"])
+def test_login_never_redirects_off_the_pages(web, target):
+    token = csrf(web, "/mijn/inloggen")
+    resp = web.post(
+        "/mijn/inloggen", data={"csrf_token": token, "inwoner": "sanne", "terug": target}
+    )
+    assert resp.headers["location"] == "/mijn/inzage"
+
+
+def test_security_headers_and_cookie_flags(web):
+    page = web.get("/mijn/inloggen")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+    assert "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["cache-control"] == "no-store"
+    cookie = page.headers["set-cookie"].lower()
+    assert cookie.startswith(COOKIE_NAME + "=")
+    for flag in ("secure", "httponly", "samesite=lax", "path=/"):
+        assert flag in cookie
+    assert '<html lang="nl">' in page.text
+    assert "<script>" not in page.text  # no inline script anywhere
+    css = web.get("/static/css/site.css")
+    assert css.status_code == 200
+    assert css.headers["x-content-type-options"] == "nosniff"
+    js = web.get("/static/js/proof.js")
+    assert js.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+
+
+def test_the_session_cookie_cannot_be_read_or_forged(web):
+    login(web)
+    sealed = web.cookies[COOKIE_NAME]
+    assert BSN_SANNE not in sealed
+    web.cookies.set(COOKIE_NAME, sealed[:-4] + "AAAA", domain="testserver.local")
+    web.cookies.clear()
+    web.cookies.set(COOKIE_NAME, sealed[:-4] + "AAAA")
+    assert web.get("/mijn/inzage").status_code == 303  # tampered: logged out
+
+
+def test_a_post_without_a_valid_csrf_token_is_refused(web, token):
+    csrf(web, "/mijn/inloggen")
+    assert web.post("/mijn/inloggen", data={"inwoner": "sanne"}).status_code == 403
+    assert (
+        web.post("/mijn/inloggen", data={"inwoner": "sanne", "csrf_token": "x"}).status_code == 403
+    )
+    assert web.get("/mijn/inzage").status_code == 303  # still not logged in
+
+    login(web)
+    cid = give_health_for_work(web)
+    refused = web.post(f"/mijn/toestemmingen/{cid}/intrekken", data={"csrf_token": "nope"})
+    assert refused.status_code == 403
+    assert "Er is niets veranderd" in refused.text
+    assert kees_reads_health(web, token) == 200  # the consent still holds
+    assert web.post("/mijn/uitloggen").status_code == 403
+
+
+def test_timeline_shows_who_why_basis_and_refusals(web, token, clock):
+    login(web)
+    assert kees_reads_health(web, token) == 403
+    clock.advance(1)
+    anna = token("u-anna", "team_generalist", teams=("wt-oost",), activity="wmo-support")
+    assert web.get("/v1/records/r-demo-intake", headers=anna).status_code == 200
+    page = web.get("/mijn/inzage")
+    assert page.status_code == 200
+    text = page.text
+    assert "Wie bekeek mijn gegevens" in text
+    assert "Geweigerd" in text
+    assert "Toegestaan" in text
+    assert "Klantmanager Werk en Inkomen" in text
+    assert "Generalist wijkteam" in text
+    assert "gemeente Zaanstad" in text
+    assert "Begeleiding naar werk" in text
+    assert "Wmo 2015 art. 2.3.2" in text  # the article, with its plain explanation
+    assert "u-anna" not in text  # never an employee id
+    assert "u-kees" not in text
+    assert 'data-seq="' in text
+    assert '<script src="/static/js/proof.js" defer></script>' in text
+
+
+def test_timeline_filters_by_category_and_period(web, token, clock):
+    login(web)
+    kees_reads_health(web, token)
+    anna = token("u-anna", "team_generalist", teams=("wt-oost",), activity="wmo-support")
+    web.get("/v1/records/r-demo-intake", headers=anna)
+    health = web.get("/mijn/inzage", params={"categorie": "health"}).text
+    assert "gezondheid" in health
+    assert "gespreksverslag" not in health
+    future = web.get("/mijn/inzage", params={"van": "2030-01-01"}).text
+    assert "Er is niets gevonden" in future
+    bad = web.get("/mijn/inzage", params={"van": "gisteren"})
+    assert bad.status_code == 422
+    assert "Vul een datum in" in bad.text
+    assert web.get("/mijn/inzage", params={"categorie": "nope"}).status_code == 422
+
+
+def test_held_back_entries_are_counted_with_the_reason(web, token):
+    login(web)
+    henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
+    web.get("/v1/records/r-demo-income", headers=henk)
+    page = web.get("/mijn/inzage").text
+    assert "Nog niet alles is zichtbaar" in page
+    assert "1 regel is nog niet zichtbaar" in page
+    assert "Controle op de bijstandsuitkering" not in page
+
+
+def test_give_then_withdraw_a_consent_and_the_next_access_is_refused(web, token):
+    login(web)
+    assert kees_reads_health(web, token) == 403
+    cid = give_health_for_work(web)
+    listing = web.get("/mijn/toestemmingen").text
+    assert "Uw toestemming is vastgelegd" in listing
+    assert f'id="toestemming-{cid}"' in listing
+    assert "Actief" in listing
+    assert kees_reads_health(web, token) == 200
+    assert "1 keer" in web.get("/mijn/toestemmingen").text
+
+    confirm = web.get(f"/mijn/toestemmingen/{cid}/intrekken")
+    assert confirm.status_code == 200
+    assert "Weet u zeker" in confirm.text
+    assert "Het geldt meteen" in confirm.text
+    assert kees_reads_health(web, token) == 200  # asking is not withdrawing
+    token_ = _CSRF.search(confirm.text).group(1)  # type: ignore[union-attr]
+    done = web.post(f"/mijn/toestemmingen/{cid}/intrekken", data={"csrf_token": token_})
+    assert done.status_code == 303
+    assert kees_reads_health(web, token) == 403
+    after = web.get("/mijn/toestemmingen").text
+    assert "Uw toestemming is ingetrokken" in after
+    assert "Ingetrokken" in after
+
+
+def test_consent_form_explains_what_is_wrong(web):
+    login(web)
+    token = csrf(web, "/mijn/toestemmingen/nieuw")
+    empty = web.post("/mijn/toestemmingen/nieuw", data={"csrf_token": token})
+    assert empty.status_code == 422
+    assert "Kies bij elke vraag" in empty.text
+    wrong = web.post(
+        "/mijn/toestemmingen/nieuw",
+        data={"csrf_token": token, "waarvoor": "signalling", "gegevens": "income", "wie": "team"},
+    )
+    assert wrong.status_code == 422
+    assert "passen niet bij" in wrong.text
+
+
+def test_receipt_downloads_and_other_residents_consents_are_not_found(web):
+    login(web)
+    cid = give_health_for_work(web)
+    receipt = web.get(f"/mijn/toestemmingen/{cid}/bewijs")
+    assert receipt.status_code == 200
+    assert receipt.headers["content-disposition"] == (
+        f'attachment; filename="toestemming-{cid}.json"'
+    )
+    body = receipt.json()
+    assert body["consentReceiptID"] == cid
+    assert BSN_SANNE not in receipt.text
+
+    token = csrf(web, "/mijn/inzage")
+    web.post("/mijn/uitloggen", data={"csrf_token": token})
+    login(web, "joost")
+    assert web.get(f"/mijn/toestemmingen/{cid}/intrekken").status_code == 404
+    assert web.get(f"/mijn/toestemmingen/{cid}/bewijs").status_code == 404
+    token = csrf(web, "/mijn/inzage")
+    refused = web.post(f"/mijn/toestemmingen/{cid}/intrekken", data={"csrf_token": token})
+    assert refused.status_code == 404
+
+
+def test_logout_ends_the_session(web):
+    login(web)
+    token = csrf(web, "/mijn/inzage")
+    resp = web.post("/mijn/uitloggen", data={"csrf_token": token})
+    assert resp.headers["location"] == "/mijn/inloggen"
+    assert "U bent uitgelogd" in web.get("/mijn/inloggen").text
+    assert web.get("/mijn/inzage").status_code == 303
+
+
+def test_production_refuses_the_demo_login_and_a_generated_session_key():
+    base = {
+        "environment": "production",
+        "auth": {"jwks_url": "https://idp.example/jwks"},
+        "pseudonym_key": "k" * 32,
+    }
+    with pytest.raises(ValueError, match="DEMO_LOGIN"):
+        Settings(**base)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="SESSION_SECRET"):
+        Settings(**base, web={"demo_login": False})  # type: ignore[arg-type]
+    Settings(**base, web={"demo_login": False, "session_secret": "s" * 32})  # type: ignore[arg-type]
+
+
+# --- OIDC: authorization code flow with PKCE, against a fake provider on 127.0.0.1 --------------
+
+REDIRECT = "https://testserver/mijn/inloggen/terug"
+
+
+@pytest.fixture
+def provider() -> Iterator[OidcProvider]:
+    with OidcProvider(client_id="doelbinding-web", redirect_uri=REDIRECT, subject=BSN_SANNE) as p:
+        yield p
+
+
+@pytest.fixture
+def oidc_web(settings: Settings, clock: FakeClock, provider: OidcProvider) -> Iterator[TestClient]:
+    configured = settings.model_copy(
+        update={
+            "web": settings.web.model_copy(
+                update={
+                    "demo_login": False,
+                    "oidc": settings.web.oidc.model_copy(
+                        update={
+                            "issuer": provider.issuer,
+                            "client_id": "doelbinding-web",
+                            "redirect_uri": REDIRECT,
+                            "resident_claim": "bsn",
+                        }
+                    ),
+                }
+            )
+        }
+    )
+    app = create_app(configured, clock=clock)
+    services = app.state.services
+    seed_demo(services.db, services.pseudonymize, clock, "zaanstad")
+    with TestClient(
+        app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False
+    ) as c:
+        yield c
+    app.state.services.db.dispose()
+
+
+def test_oidc_login_with_pkce(oidc_web, provider, token):
+    page = oidc_web.get("/mijn/inloggen")
+    assert "Inloggen met DigiD" in page.text
+    assert "Demo" not in page.text
+    start = oidc_web.get("/mijn/inloggen/oidc")
+    assert start.status_code == 303
+    authorize = start.headers["location"]
+    assert authorize.startswith(provider.issuer + "/authorize?")
+    q = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
+    assert q["code_challenge_method"] == "S256"
+    assert q["response_type"] == "code"
+    assert q["redirect_uri"] == REDIRECT
+
+    back = httpx.get(authorize, follow_redirects=False)  # the provider "logs the resident in"
+    assert back.status_code == 302
+    callback = urlsplit(back.headers["location"])
+    done = oidc_web.get(f"{callback.path}?{callback.query}")
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/mijn/inzage"
+
+    sent = next(form for method, path, form in provider.requests if path == "/token")
+    assert code_challenge(sent["code_verifier"]) == q["code_challenge"]
+    assert oidc_web.get("/mijn/inzage").status_code == 200
+    # The session is the resident of the ID token: her own access log.
+    kees_reads_health(oidc_web, token)
+    assert "Klantmanager Werk en Inkomen" in oidc_web.get("/mijn/inzage").text
+
+
+def test_oidc_callback_with_a_foreign_state_is_refused(oidc_web, provider):
+    start = oidc_web.get("/mijn/inloggen/oidc").headers["location"]
+    back = urlsplit(httpx.get(start, follow_redirects=False).headers["location"])
+    code = parse_qs(back.query)["code"][0]
+    resp = oidc_web.get("/mijn/inloggen/terug", params={"code": code, "state": "someone-else"})
+    assert resp.status_code == 400
+    assert "Het inloggen is niet gelukt" in resp.text
+    assert oidc_web.get("/mijn/inzage").status_code == 303
+    assert not any(path == "/token" for _, path, _ in provider.requests)
+
+
+def test_the_fake_provider_checks_the_code_verifier(provider):
+    verifier = "v" * 50
+    q = {
+        "response_type": "code",
+        "client_id": "doelbinding-web",
+        "redirect_uri": REDIRECT,
+        "scope": "openid",
+        "state": "s",
+        "code_challenge": code_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    back = httpx.get(provider.issuer + "/authorize", params=q, follow_redirects=False)
+    code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+            "client_id": "doelbinding-web", "code_verifier": "w" * 50}  # fmt: skip
+    wrong = httpx.post(provider.issuer + "/token", data=form)
+    assert wrong.status_code == 400
+    assert wrong.json()["error"] == "invalid_grant"
+
+
+def test_demo_login_is_off_when_disabled(oidc_web):
+    assert 'name="inwoner"' not in oidc_web.get("/mijn/inloggen").text
+    resp = oidc_web.post("/mijn/inloggen", data={"inwoner": "sanne"})
+    assert resp.status_code in (403, 404)
+    assert oidc_web.get("/mijn/inzage").status_code == 303
