@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, not_, or_, select, text
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
@@ -27,6 +27,12 @@ from audit.models import GENESIS_HASH, AuditEntry, AuditRecord
 PG_APPEND_LOCK = 0x646F656C  # "doel"
 
 
+#: The table behind AuditRecord, for Core statements: an append builds no ORM objects.
+_TABLE = AuditRecord.__table__  # type: ignore[attr-defined]
+_HEAD = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
+_INSERT = _TABLE.insert()
+
+
 class AuditStore:
     """SQL audit store for SQLite and PostgreSQL (the same code; the lock differs)."""
 
@@ -35,15 +41,19 @@ class AuditStore:
 
         The caller commits; until then nothing is visible, and a rollback leaves no trace.
         """
+        return [AuditRecord.model_validate(r) for r in self.append_rows(session, entries)]
+
+    def append_rows(self, session: Session, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+        """`append`, returning the written rows as plain dicts (the columns of AuditRecord).
+
+        The enforcement point needs nothing back, and building the records is not free; the
+        group-commit writer builds them after its COMMIT, outside the chain's lock.
+        """
+        rows: list[dict[str, Any]] = []
         try:
             self._lock(session)
-            head = session.execute(
-                select(col(AuditRecord.seq), col(AuditRecord.hash))
-                .order_by(col(AuditRecord.seq).desc())
-                .limit(1)
-            ).first()
+            head = session.execute(_HEAD).first()
             seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
-            rows: list[dict[str, Any]] = []
             for entry in entries:
                 seq += 1
                 row: dict[str, Any] = entry.model_dump()
@@ -56,12 +66,13 @@ class AuditStore:
                 rows.append(row)
                 prev = row["hash"]
             if rows:
-                # One multi-row INSERT (Core, not the unit of work): the lock is held until
-                # commit, so every round trip and every microsecond here is serialised.
-                session.execute(insert(AuditRecord), rows)
+                # One multi-row INSERT on the table (Core, neither the unit of work nor the ORM
+                # bulk path): the lock is held until commit, so every round trip and every
+                # microsecond here is serialised.
+                session.execute(_INSERT, rows)
         except SQLAlchemyError as exc:
             raise AuditWriteFailed(type(exc).__name__) from exc
-        return [AuditRecord.model_validate(r) for r in rows]
+        return rows
 
     @staticmethod
     def _lock(session: Session) -> None:

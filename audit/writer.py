@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,7 +34,7 @@ from audit.store import AuditStore
 class _Pending:
     entries: Sequence[AuditEntry]
     done: threading.Event = field(default_factory=threading.Event)
-    records: list[AuditRecord] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
 
 
@@ -56,6 +57,11 @@ class GroupCommitWriter:
         self.batches = 0  # how many transactions it took (for the bench and tests)
 
     def append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+        # Built by the caller, after the COMMIT: not on the writer thread, not under the lock.
+        return [AuditRecord.model_validate(r) for r in self.append_rows(entries)]
+
+    def append_rows(self, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+        """`append`, returning the committed rows as plain dicts."""
         mine = _Pending(entries)
         with self._cond:
             if self._closed:
@@ -73,7 +79,7 @@ class GroupCommitWriter:
             raise AuditWriteFailed("timeout")
         if mine.error is not None:
             raise AuditWriteFailed(mine.error)
-        return mine.records
+        return mine.rows
 
     def close(self) -> None:
         with self._cond:
@@ -106,16 +112,16 @@ class GroupCommitWriter:
 
     def _commit(self, batch: list[_Pending]) -> None:
         error = "interrupted"
-        written: list[AuditRecord] | None = None
+        written: list[dict[str, Any]] | None = None
         try:
             # A connection of its own, kept between batches: no pool checkout (and pre-ping
             # round trip) per batch. Any failure discards it.
             if self._conn is None:
                 self._conn = self._engine.connect()
             with Session(bind=self._conn, expire_on_commit=False) as session:
-                records = self._store.append(session, [e for p in batch for e in p.entries])
+                rows = self._store.append_rows(session, [e for p in batch for e in p.entries])
                 session.commit()
-                written = records  # only now: the COMMIT returned
+                written = rows  # only now: the COMMIT returned
         except (SQLAlchemyError, AuditError) as exc:
             error = type(exc).__name__
         finally:
@@ -133,6 +139,6 @@ class GroupCommitWriter:
         self.batches += 1
         at = 0
         for p in batch:
-            p.records = written[at : at + len(p.entries)]
+            p.rows = written[at : at + len(p.entries)]
             at += len(p.entries)
             p.done.set()

@@ -133,10 +133,11 @@ class EnforcementPoint:
         and its audit record commit together or not at all. SQLite: always the caller's
         transaction, which already holds the database's single write lock (BEGIN IMMEDIATE).
         """
+        # `append_rows`: the written rows are not needed here, so no AuditRecord is built.
         if own_txn and self._writer is not None and session.get_bind().dialect.name == "postgresql":
-            self._writer.append(entries)
+            self._writer.append_rows(entries)
         else:
-            self._audit.append(session, entries)
+            self._audit.append_rows(session, entries)
         if self._on_append is not None:
             self._on_append(len(entries))
 
