@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install run test lint fmt bench clean
+.PHONY: install run test lint fmt bench clean browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +36,18 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+# The browser tests drive Debian's Chromium (never a browser Playwright downloads) and inject
+# axe-core from npm; both are installed here only when missing.
+$(CHROMIUM):
+	apt-get update && apt-get install -y chromium
+
+$(AXE): tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $(AXE)
+
+browser-deps: $(CHROMIUM) $(AXE)
+
+test: lint browser-deps
 	$(BIN)/doelbinding policy test
 	$(BIN)/pytest
 
