@@ -122,6 +122,7 @@ class Wording:
             "consent."
         )
         what = _EVENTS.get(e.event) or _ACTIONS.get(e.action, e.action.capitalize())
+        org = self.organisation(e.organisation) if e.organisation else ""
         return Entry(
             seq=e.seq,
             datetime=dt,
@@ -129,8 +130,11 @@ class Wording:
             allowed=e.allowed,
             what=what,
             category=self.category(e.category),
-            summary=e.summary,
-            organisation=self.organisation(e.organisation) if e.organisation else "",
+            # The API's sentence names the organisation by its id; the page by its name.
+            summary=e.summary.replace(f" van {e.organisation} ", f" van {org} ")
+            if e.organisation
+            else e.summary,
+            organisation=org,
             teams=[self.reg.teams[t].label if t in self.reg.teams else t for t in e.teams],
             roles=[self.reg.roles[r].label if r in self.reg.roles else r for r in e.roles],
             activity=e.processing_activity_label,
