@@ -28,6 +28,7 @@ from gateway.routes import (
 )
 from gateway.services import Services, build_services
 from gateway.settings import Settings, get_settings
+from gateway.web import console
 from policy import PolicyEngine
 
 
@@ -84,4 +85,5 @@ def create_app(
     ):
         app.include_router(module.router)
     web.install(app, settings)  # the resident pages under /mijn, static files, CSP
+    console.install(app, app.state.web)  # the privacy officer's console under /console
     return app

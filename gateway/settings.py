@@ -145,6 +145,15 @@ class WebSettings(BaseModel):
         description="The municipality residents who log in belong to. Empty: the profile's first.",
     )
     oidc: OidcSettings = Field(default_factory=OidcSettings)
+    console_redirect_uri: str = Field(
+        default="",
+        description="The console's OIDC return address (https://<host>/console/login/callback), "
+        "at the same provider and client as the resident login. Empty: no OIDC console login.",
+    )
+    console_role_claim: str = Field(
+        default="roles",
+        description="The ID-token claim with the officer's roles; it must hold privacy_officer.",
+    )
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,169 @@
+"""The privacy officer's console through the real app: login, language, four eyes, the
+emergency-access review (audited), the flows dashboard (counts only), verify. The browser
+itself is tested in tests/browser/test_console.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from audit import AuditRecord
+from gateway.app import create_app
+from gateway.demo import seed_demo
+from gateway.settings import Settings
+from gateway.web.console.i18n import CATALOGUE
+from policy import load_modules
+
+from .conftest import BSN_SANNE, FakeClock
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+WIM = ("u-wim", "team_generalist")
+WHY = "Crisis; eigen team niet bereikbaar."
+
+
+@pytest.fixture
+def app_client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+    app = create_app(settings, clock=clock)
+    services = app.state.services
+    seed_demo(services.db, services.pseudonymize, clock, "zaanstad")
+    with TestClient(
+        app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False
+    ) as c:
+        yield c
+    services.db.dispose()
+
+
+def csrf(client: TestClient, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    match = _CSRF.search(page.text)
+    assert match, "no CSRF field on " + path
+    return match.group(1)
+
+
+def login(client: TestClient, officer: str = "u-fg-1") -> None:
+    client.cookies.clear()
+    resp = client.post(
+        "/console/login", data={"csrf_token": csrf(client, "/console/login"), "officer": officer}
+    )
+    assert resp.status_code == 303, resp.text
+    assert resp.headers["location"] == "/console/versions"
+
+
+def post(client: TestClient, path: str, page: str, **form: str):
+    return client.post(path, data={"csrf_token": csrf(client, page), **form})
+
+
+def _audit(client: TestClient, event: str) -> list[AuditRecord]:
+    with Session(client.app.state.services.db) as s:  # type: ignore[attr-defined]
+        stmt = select(AuditRecord).where(col(AuditRecord.event_type) == event)
+        return list(s.scalars(stmt.order_by(col(AuditRecord.seq))))
+
+
+def test_catalogues_have_both_languages():
+    assert all(en and nl for en, nl in CATALOGUE.values())
+
+
+def test_login_language_headers_and_cookie(app_client: TestClient):
+    c = app_client
+    resp = c.get("/console/versions")
+    assert (resp.status_code, resp.headers["location"]) == (303, "/console/login")
+    login(c)
+    page = c.get("/console/versions")
+    assert page.status_code == 200
+    assert '<html lang="nl">' in page.text
+    assert "Beleidsversies" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    cookie = page.headers["set-cookie"]
+    for flag in ("HttpOnly", "Secure", "SameSite=lax", "Path=/console"):
+        assert flag.lower() in cookie.lower()
+    en = c.get("/console/versions?lang=en")
+    assert '<html lang="en">' in en.text
+    assert "Policy versions" in en.text
+    assert "Policy versions" in c.get("/console/flows").text  # the choice is kept
+    # The resident's session is another cookie: a console login is no resident login.
+    assert c.get("/mijn/inzage").status_code == 303
+    # Every POST needs the token.
+    assert c.post("/console/integrity/verify", data={}).status_code == 403
+    assert c.post("/console/logout", data={"csrf_token": "wrong"}).status_code == 403
+
+
+def test_four_eyes_approve_and_activate_through_the_console(app_client: TestClient, token):
+    c = app_client
+    modules = load_modules()
+    modules["authz.rego"] += "\n# Harmless: a comment that changes the revision only.\n"
+    drafted = c.post(
+        "/v1/policies",
+        json={"message": "harmless comment", "modules": modules},
+        headers=token("u-fg-1", "privacy_officer"),
+    )
+    assert drafted.status_code == 201, drafted.text
+    rev = drafted.json()["revision"]
+    page = f"/console/versions/{rev}"
+    login(c, "u-fg-1")
+    assert "harmless comment" in c.get("/console/versions").text
+    for action in ("test", "simulate"):
+        resp = post(c, f"{page}/{action}", page)
+        assert resp.status_code == 303, resp.text
+    shown = c.get(page).text
+    assert "geslaagd" in shown
+    assert "0 omslagen" in shown
+    refused = post(c, f"{page}/approve", page)
+    assert refused.status_code == 403
+    assert "Geweigerd (vier ogen)" in refused.text
+    login(c, "u-fg-2")
+    assert post(c, f"{page}/approve", page).status_code == 303
+    assert post(c, f"{page}/activate", page).status_code == 303
+    assert "actief" in c.get(page).text
+    approved = _audit(c, "policy.approved")
+    assert [(a.subject_id, a.details["version"]) for a in approved] == [("u-fg-2", rev)]
+    diff = c.get(f"/console/diff?to={rev}")
+    assert diff.status_code == 200
+    assert "Harmless" in diff.text
+
+
+def test_emergency_access_is_reviewed_and_the_review_audited(app_client: TestClient, token):
+    c = app_client
+    west = token(*WIM, teams=("wt-west",), activity="wmo-support")
+    resp = c.get("/v1/records/r-demo-debts", headers=west | {"X-Break-Glass-Justification": WHY})
+    assert resp.status_code == 200, resp.text
+    seq = _audit(c, "record.read")[-1].seq
+    login(c)
+    queue = c.get("/console/reviews")
+    assert WHY in queue.text
+    assert f"#{seq}" in queue.text
+    target = f"/console/reviews/{seq}"
+    assert post(c, target, "/console/reviews", comment="").status_code == 422
+    done = post(c, target, "/console/reviews", comment="Justified: crisis at night.")
+    assert done.status_code == 303
+    again = post(c, target, "/console/reviews", comment="twice")
+    assert again.status_code == 409
+    [review] = _audit(c, "break_glass.reviewed")
+    assert review.subject_id == "u-fg-1"
+    assert review.resident is None
+    assert review.details["reviewed_seq"] == str(seq)
+    assert "u-fg-1" in c.get("/console/reviews").text
+
+
+def test_flows_show_counts_only_and_verify_is_recorded(app_client: TestClient, token):
+    c = app_client
+    henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
+    assert c.get("/v1/records/r-demo-intake", headers=henk).status_code == 403
+    login(c)
+    flows = c.get("/console/flows?lang=en")
+    assert flows.status_code == 200
+    assert "support_data_stays_in_team" in flows.text
+    assert "enforcement ↔ support" in flows.text
+    assert BSN_SANNE not in flows.text
+    assert "r-demo-intake" not in flows.text
+    assert 'src="/static/js/console-charts.js"' in flows.text
+    assert post(c, "/console/integrity/verify", "/console/integrity").status_code == 303
+    [verified] = _audit(c, "audit.verified")
+    assert verified.details["ok"] == "true"
+    assert verified.subject_id == "u-fg-1"
+    assert "Intact" in c.get("/console/integrity").text
