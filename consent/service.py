@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from consent.errors import (
@@ -402,18 +403,40 @@ def active_consents(
     """The consents of one resident that are active at `now_ns`: what goes into a decision.
 
     With `organisation`, a consent limited to named organisations counts only for those.
+
+    One query (every governed request about a resident runs it): the same rule as the status
+    `list_consents` derives, in SQL. Active: within its window (`valid_from_ns <= now <
+    valid_until_ns`) and no withdrawal or supersession at or before `now_ns`; an expiry is
+    only a matter of the window. tests/consent check both agree.
     """
-    return [
-        v.consent
-        for v in list_consents(session, pseudonym, now_ns)
-        if v.status is ConsentStatus.ACTIVE
-        and (
-            organisation is None
-            or v.evidence is None
-            or not v.evidence.recipient_organisations
-            or organisation in v.evidence.recipient_organisations
+    ended = (
+        select(ConsentEvent.id)
+        .where(
+            ConsentEvent.consent_id == Consent.id,
+            col(ConsentEvent.event).in_(_ENDING),
+            ConsentEvent.at_ns <= now_ns,
         )
+        .exists()
+    )
+    rows = session.exec(
+        select(Consent, ConsentEvidence.recipient_organisations)
+        .outerjoin(ConsentEvidence, col(ConsentEvidence.consent_id) == Consent.id)
+        .where(
+            Consent.resident_pseudonym == pseudonym,
+            Consent.valid_from_ns <= now_ns,
+            or_(col(Consent.valid_until_ns).is_(None), col(Consent.valid_until_ns) > now_ns),
+            ~ended,
+        )
+        .order_by(col(Consent.given_at_ns), col(Consent.id))
+    ).all()
+    return [
+        consent
+        for consent, orgs in rows
+        if organisation is None or not orgs or organisation in orgs
     ]
+
+
+_ENDING = (ConsentEventType.WITHDRAWN.value, ConsentEventType.SUPERSEDED.value)
 
 
 def _own_view(

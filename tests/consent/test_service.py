@@ -417,6 +417,28 @@ def test_overlapping_consents_count_separately(session: Session, register: Regis
     assert _ids(active_consents(session, A, T0 + 3)) == {second.id}
 
 
+def test_the_active_set_query_agrees_with_the_derived_status(
+    engine: Engine, register: Register
+) -> None:
+    """`active_consents` is one query; `list_consents` derives each status from the events.
+    Over a mix of windows, withdrawals and a supersession, at every moment, both agree."""
+    with session_scope(engine) as s:
+        plain = _give(s, register)
+        timed = _give(s, register, at=T0 + 1, valid_until_ns=T0 + 30)
+        later = _give(s, register, at=T0 + 2, valid_from_ns=T0 + 10, valid_until_ns=T0 + 50)
+        gone = _give(s, register, at=T0 + 3)
+        withdraw_consent(s, A, gone.id, T0 + 20)
+        expired_first = _give(s, register, at=T0 + 4, valid_until_ns=T0 + 25)
+        withdraw_consent(s, A, expired_first.id, T0 + 20)
+        _give(s, register, at=T0 + 40, supersedes=plain.id)
+        _give(s, register, who=B)
+    assert len({plain.id, timed.id, later.id, gone.id, expired_first.id}) == 5
+    with Session(engine) as s:
+        for at in range(T0, T0 + 60):
+            derived = {i for i, st in _statuses(s, A, at).items() if st is ConsentStatus.ACTIVE}
+            assert _ids(active_consents(s, A, at)) == derived, at - T0
+
+
 def test_withdrawing_an_unknown_consent_is_not_found(session: Session) -> None:
     with pytest.raises(ConsentNotFound) as caught:
         withdraw_consent(session, A, "c-does-not-exist", T0)
