@@ -16,7 +16,11 @@ from gateway.services import Services
 _bearer = HTTPBearer(auto_error=False, description="A JWT from the identity provider.")
 
 
-def get_services(request: Request) -> Services:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, and a hop there and back costs more than the work (four hops per request).
+
+
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -36,7 +40,7 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_activity(
+async def get_activity(
     services: ServicesDep,
     x_processing_activity: Annotated[
         str | None,
@@ -53,7 +57,7 @@ def get_activity(
 ActivityDep = Annotated[str, Depends(get_activity)]
 
 
-def get_context(
+async def get_context(
     request: Request,
     services: ServicesDep,
     traceparent: Annotated[str | None, Header(include_in_schema=False)] = None,
