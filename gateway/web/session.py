@@ -98,27 +98,73 @@ class WebSession:
         }
 
 
-class SessionCodec:
-    """Seals and opens session cookies; build it once per app."""
+class SealedCookie:
+    """A Fernet-sealed JSON cookie with a timestamp; the resident and console sessions use it.
 
-    def __init__(self, settings: Settings) -> None:
+    Each cookie derives its own key from the one web secret under its own label, so a
+    cookie sealed for one purpose never opens as the other.
+    """
+
+    def __init__(self, settings: Settings, *, label: bytes, name: str, path: str) -> None:
         web = settings.web
         if web.session_secret is not None:
             secret = web.session_secret.get_secret_value().encode("utf-8")
         else:
             secret = load_or_create_key(settings.web_session_key_file)
-        key = hashlib.sha256(b"doelbinding web session\x00" + secret).digest()
+        key = hashlib.sha256(label + b"\x00" + secret).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
+        self.name = name
+        self.path = path
         self.max_age = web.session_minutes * 60
         self.secure = web.cookie_secure
+
+    def open(self, request: Request) -> dict[str, Any] | None:
+        """The cookie's data; None if it is absent, expired or tampered with."""
+        raw = request.cookies.get(self.name)
+        if not raw:
+            return None
+        try:
+            data = json.loads(self._fernet.decrypt(raw.encode("ascii"), ttl=self.max_age))
+        except (InvalidToken, ValueError, UnicodeEncodeError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def seal(self, response: Response, data: dict[str, Any]) -> None:
+        """Set the cookie: sealed, `HttpOnly`, `SameSite=Lax`, `Secure` (see WebSettings).
+
+        Lax rather than Strict: the OIDC provider sends the user back with a top-level GET,
+        which must carry the cookie that holds the login's state and PKCE verifier. Every
+        change of state is a POST, which Lax never sends cross-site, and each POST needs the
+        CSRF token besides.
+        """
+        sealed = self._fernet.encrypt(json.dumps(data).encode("utf-8"))
+        response.set_cookie(
+            self.name,
+            sealed.decode("ascii"),
+            max_age=self.max_age,
+            path=self.path,
+            secure=self.secure,
+            httponly=True,
+            samesite="lax",
+        )
+
+
+class SessionCodec:
+    """Seals and opens the resident's session cookie; build it once per app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._cookie = SealedCookie(
+            settings, label=b"doelbinding web session", name=COOKIE_NAME, path="/"
+        )
+        self.max_age = self._cookie.max_age
+        self.secure = self._cookie.secure
 
     def load(self, request: Request) -> WebSession:
         """The request's session; a new anonymous one if the cookie is absent, expired or
         tampered with."""
-        raw = request.cookies.get(COOKIE_NAME)
-        if raw:
+        data = self._cookie.open(request)
+        if data is not None:
             try:
-                data = json.loads(self._fernet.decrypt(raw.encode("ascii"), ttl=self.max_age))
                 return WebSession(
                     csrf=str(data["csrf"]),
                     resident=data.get("resident"),
@@ -128,25 +174,10 @@ class SessionCodec:
                     oidc=data.get("oidc"),
                     notice=data.get("notice"),
                 )
-            except (InvalidToken, ValueError, KeyError, TypeError, UnicodeEncodeError):
+            except (KeyError, TypeError):
                 pass
         return WebSession(changed=True)
 
     def save(self, response: Response, session: WebSession) -> None:
-        """Set the cookie: sealed, `HttpOnly`, `SameSite=Lax`, `Secure` (see WebSettings).
-
-        Lax rather than Strict: the OIDC provider sends the resident back with a top-level GET,
-        which must carry the cookie that holds the login's state and PKCE verifier. Every
-        change of state is a POST, which Lax never sends cross-site, and each POST needs the
-        CSRF token besides.
-        """
-        sealed = self._fernet.encrypt(json.dumps(session._dump()).encode("utf-8"))
-        response.set_cookie(
-            COOKIE_NAME,
-            sealed.decode("ascii"),
-            max_age=self.max_age,
-            path="/",
-            secure=self.secure,
-            httponly=True,
-            samesite="lax",
-        )
+        """Set the sealed cookie (see `SealedCookie.seal`)."""
+        self._cookie.seal(response, session._dump())

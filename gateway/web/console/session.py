@@ -6,21 +6,17 @@ secret under another label."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Request, Response
 
 from gateway.auth import Principal
-from gateway.pseudonym import load_or_create_key
 from gateway.settings import Settings
 from gateway.web.console.i18n import DEFAULT, LANGUAGES
+from gateway.web.session import SealedCookie
 
 COOKIE_NAME = "doelbinding_console"
 PRIVACY_OFFICER = "privacy_officer"
@@ -93,22 +89,19 @@ class ConsoleSession:
 
 
 class ConsoleCodec:
+    """Seals and opens the officer's session cookie (Path=/console); build it once per app."""
+
     def __init__(self, settings: Settings) -> None:
-        web = settings.web
-        if web.session_secret is not None:
-            secret = web.session_secret.get_secret_value().encode("utf-8")
-        else:
-            secret = load_or_create_key(settings.web_session_key_file)
-        key = hashlib.sha256(b"doelbinding console session\x00" + secret).digest()
-        self._fernet = Fernet(base64.urlsafe_b64encode(key))
-        self.max_age = web.session_minutes * 60
-        self.secure = web.cookie_secure
+        self._cookie = SealedCookie(
+            settings, label=b"doelbinding console session", name=COOKIE_NAME, path="/console"
+        )
+        self.max_age = self._cookie.max_age
+        self.secure = self._cookie.secure
 
     def load(self, request: Request) -> ConsoleSession:
-        raw = request.cookies.get(COOKIE_NAME)
-        if raw:
+        data = self._cookie.open(request)
+        if data is not None:
             try:
-                data = json.loads(self._fernet.decrypt(raw.encode("ascii"), ttl=self.max_age))
                 lang = data.get("lang")
                 return ConsoleSession(
                     csrf=str(data["csrf"]),
@@ -120,18 +113,9 @@ class ConsoleCodec:
                     oidc=data.get("oidc"),
                     notice=data.get("notice"),
                 )
-            except (InvalidToken, ValueError, KeyError, TypeError, UnicodeEncodeError):
+            except (KeyError, TypeError):
                 pass
         return ConsoleSession(changed=True)
 
     def save(self, response: Response, session: ConsoleSession) -> None:
-        sealed = self._fernet.encrypt(json.dumps(session._dump()).encode("utf-8"))
-        response.set_cookie(
-            COOKIE_NAME,
-            sealed.decode("ascii"),
-            max_age=self.max_age,
-            path="/console",
-            secure=self.secure,
-            httponly=True,
-            samesite="lax",
-        )
+        self._cookie.seal(response, session._dump())
