@@ -6,6 +6,10 @@
 The package imports no other project package; see README.md for the flow and the contract.
 """
 
+# rego-cpp first: loaded after another C++ extension it leaks on every query (see
+# gateway/__init__.py and tests/policy/test_native_memory.py).
+import regopy  # noqa: F401  (imported for its load order)
+
 from policy.bundle import DEFAULT_REGO_DIR, load_modules, revision
 from policy.contract import (
     DECISION_QUERY,
