@@ -9,6 +9,7 @@ then a refusal. Tests pin both shapes (see docs/policy.md).
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,7 +85,12 @@ class DecisionInput(_Contract):
     context: Context
 
     def to_policy_input(self) -> dict[str, Any]:
-        """The JSON document the engine receives as `input`."""
+        """The JSON document the engine receives as `input` (built once per input: the engine
+        and the audit record both need it, on the decision path). Treat it as read-only."""
+        return self._document
+
+    @cached_property
+    def _document(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
 
