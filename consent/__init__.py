@@ -21,6 +21,7 @@ from consent.models import (
 )
 from consent.receipt import KANTARA_VERSION, consent_receipt
 from consent.service import (
+    ACTIVE_CONSENT_FACTS,
     RESIDENT,
     TEAM_ROLES,
     ConsentRequest,
@@ -29,6 +30,7 @@ from consent.service import (
     HistoryEvent,
     active_consents,
     consent_text,
+    counts_for,
     get_consent,
     give_consent,
     list_consents,
@@ -38,6 +40,7 @@ from consent.service import (
 from consent.texts import LANGUAGES, TEXT_VERSION, ConsentText
 
 __all__ = [
+    "ACTIVE_CONSENT_FACTS",
     "KANTARA_VERSION",
     "LANGUAGES",
     "RESIDENT",
@@ -62,6 +65,7 @@ __all__ = [
     "active_consents",
     "consent_receipt",
     "consent_text",
+    "counts_for",
     "get_consent",
     "give_consent",
     "list_consents",

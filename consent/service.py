@@ -12,9 +12,11 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, bindparam, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from consent.errors import (
@@ -38,6 +40,8 @@ from registry import Register
 TEAM_ROLES = frozenset({"team_generalist", "team_wi_specialist", "team_lead"})
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 RESIDENT_ACTOR = "resident"
+#: The events that end a consent before its window does.
+_ENDING = (ConsentEventType.WITHDRAWN.value, ConsentEventType.SUPERSEDED.value)
 
 
 class ConsentRequest(BaseModel):
@@ -397,46 +401,70 @@ def list_consents(session: Session, pseudonym: str, now_ns: int) -> list[Consent
     return _views(session, consents, now_ns)
 
 
+def _active(resident: ColumnElement[str] | str, now: ColumnElement[int] | int) -> list[Any]:
+    """The active-consent rule as SQL: within its window (`valid_from_ns <= now <
+    valid_until_ns`) and no withdrawal or supersession at or before `now`; an expiry is only a
+    matter of the window. One rule for `active_consents` and `ACTIVE_CONSENT_FACTS`."""
+    ended = (
+        select(ConsentEvent.id)
+        .where(
+            ConsentEvent.consent_id == Consent.id,
+            # Two comparisons, not IN: an IN list is expanded on every execution.
+            or_(*(col(ConsentEvent.event) == e for e in _ENDING)),
+            col(ConsentEvent.at_ns) <= now,
+        )
+        .exists()
+    )
+    return [
+        col(Consent.resident_pseudonym) == resident,
+        col(Consent.valid_from_ns) <= now,
+        or_(col(Consent.valid_until_ns).is_(None), col(Consent.valid_until_ns) > now),
+        ~ended,
+    ]
+
+
 def active_consents(
     session: Session, pseudonym: str, now_ns: int, organisation: str | None = None
 ) -> list[Consent]:
     """The consents of one resident that are active at `now_ns`: what goes into a decision.
 
-    With `organisation`, a consent limited to named organisations counts only for those.
-
-    One query (every governed request about a resident runs it): the same rule as the status
-    `list_consents` derives, in SQL. Active: within its window (`valid_from_ns <= now <
-    valid_until_ns`) and no withdrawal or supersession at or before `now_ns`; an expiry is
-    only a matter of the window. tests/consent check both agree.
+    With `organisation`, a consent limited to named organisations counts only for those
+    (`counts_for`). One query: the same rule as the status `list_consents` derives, in SQL;
+    tests/consent check both agree.
     """
-    ended = (
-        select(ConsentEvent.id)
-        .where(
-            ConsentEvent.consent_id == Consent.id,
-            col(ConsentEvent.event).in_(_ENDING),
-            ConsentEvent.at_ns <= now_ns,
-        )
-        .exists()
-    )
     rows = session.exec(
         select(Consent, ConsentEvidence.recipient_organisations)
         .outerjoin(ConsentEvidence, col(ConsentEvidence.consent_id) == Consent.id)
-        .where(
-            Consent.resident_pseudonym == pseudonym,
-            Consent.valid_from_ns <= now_ns,
-            or_(col(Consent.valid_until_ns).is_(None), col(Consent.valid_until_ns) > now_ns),
-            ~ended,
-        )
+        .where(*_active(pseudonym, now_ns))
         .order_by(col(Consent.given_at_ns), col(Consent.id))
     ).all()
-    return [
-        consent
-        for consent, orgs in rows
-        if organisation is None or not orgs or organisation in orgs
-    ]
+    return [consent for consent, orgs in rows if counts_for(orgs, organisation)]
 
 
-_ENDING = (ConsentEventType.WITHDRAWN.value, ConsentEventType.SUPERSEDED.value)
+def counts_for(named: Sequence[str] | None, organisation: str | None) -> bool:
+    """Whether a consent limited to the `named` organisations (none: any) counts for
+    `organisation` (None: no filter)."""
+    return organisation is None or not named or organisation in named
+
+
+#: `active_consents` as one Core statement for the enforcement point's hot path: built once,
+#: compiled once, no ORM objects. Bind `resident` and `now`; filter the rows by `counts_for`
+#: on `recipient_organisations`.
+ACTIVE_CONSENT_FACTS = (
+    sa_select(
+        col(Consent.id),
+        col(Consent.categories),
+        col(Consent.processing_activities),
+        col(Consent.recipients),
+        col(Consent.valid_from_ns),
+        col(Consent.valid_until_ns),
+        col(ConsentEvidence.recipient_organisations),
+        col(Consent.given_at_ns),
+    )
+    .outerjoin(ConsentEvidence, col(ConsentEvidence.consent_id) == Consent.id)
+    .where(*_active(bindparam("resident"), bindparam("now")))
+    .order_by(col(Consent.given_at_ns), col(Consent.id))
+)
 
 
 def _own_view(

@@ -16,6 +16,7 @@ from gateway.exceptions.models import (
     ExceptionStatus,
 )
 from gateway.exceptions.service import (
+    ACTIVE_EXCEPTION_FACTS,
     APPROVER_ROLES,
     MAX_VALID_DAYS,
     Actor,
@@ -31,6 +32,7 @@ from gateway.exceptions.service import (
 )
 
 __all__ = [
+    "ACTIVE_EXCEPTION_FACTS",
     "APPROVER_ROLES",
     "MAX_VALID_DAYS",
     "AccessException",

@@ -15,6 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import and_, bindparam
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from gateway.exceptions.errors import (
@@ -318,6 +321,42 @@ def active_exceptions(
     return [
         v for v in _views(session, session.exec(stmt), now_ns) if v.status is ExceptionStatus.ACTIVE
     ]
+
+
+#: The active-exception rule as one Core statement for the enforcement point's hot path:
+#: approved, never revoked, and `now < valid_until_ns` (`status_of` gives ACTIVE for exactly
+#: these; tests/gateway/test_facts.py checks both agree). Bind `resident`, `subject`, `now`.
+_approved = aliased(AccessExceptionEvent, name="approved")
+_revoked = aliased(AccessExceptionEvent, name="revoked")
+ACTIVE_EXCEPTION_FACTS = (
+    sa_select(
+        col(AccessException.id),
+        col(AccessException.subject),
+        col(AccessException.categories),
+        col(AccessException.processing_activities),
+        col(_approved.at_ns),
+        col(_approved.valid_until_ns),
+    )
+    .join(
+        _approved,
+        and_(
+            col(_approved.exception_id) == AccessException.id,
+            col(_approved.event) == ExceptionEventType.APPROVED.value,
+        ),
+    )
+    .where(
+        col(AccessException.resident_pseudonym) == bindparam("resident"),
+        col(AccessException.subject) == bindparam("subject"),
+        col(_approved.valid_until_ns) > bindparam("now"),
+        ~sa_select(col(_revoked.id))
+        .where(
+            col(_revoked.exception_id) == AccessException.id,
+            col(_revoked.event) == ExceptionEventType.REVOKED.value,
+        )
+        .exists(),
+    )
+    .order_by(col(AccessException.id))
+)
 
 
 def exception_facts(
