@@ -9,6 +9,7 @@ See https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolatio
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +20,14 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`, configured for its dialect."""
+def make_engine(url: str, *, pre_ping: bool = False) -> Engine:
+    """An engine for `url`, configured for its dialect.
+
+    PostgreSQL without `pre_ping` handles a dropped connection optimistically: the statement
+    that meets it fails (the request fails closed), SQLAlchemy sees a disconnect and discards
+    every pooled connection, and the next checkout connects anew. See
+    https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-optimistic
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -28,7 +35,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=pre_ping, pool_size=10, max_overflow=10)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -63,3 +70,33 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session for a governed read: it reads, and its audit records go through group commit.
+
+    On PostgreSQL it runs in autocommit (no BEGIN, no COMMIT: two round trips fewer per
+    request); the enforcement point refuses to append audit records inside such a session,
+    so the only writes a read makes are the group-commit writer's own transactions. On SQLite
+    it is `session_scope`: the audit record is appended in the request's transaction.
+    """
+    if not is_postgres(engine):
+        with session_scope(engine) as session:
+            yield session
+        return
+    reads = _autocommit.get(engine)
+    if reads is None:  # one option engine per engine: it shares the engine's pool
+        reads = _autocommit[engine] = engine.execution_options(isolation_level=AUTOCOMMIT)
+    with Session(reads, expire_on_commit=False) as session:
+        yield session
+
+
+AUTOCOMMIT = "AUTOCOMMIT"
+_autocommit: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def is_autocommit(session: Session) -> bool:
+    """Whether `session` runs without a transaction (`read_scope` on PostgreSQL)."""
+    bind = session.get_bind()
+    return bool(bind.get_execution_options().get("isolation_level") == AUTOCOMMIT)

@@ -4,8 +4,9 @@
     activity (header) ───┤
                          ▼
     1. facts      the resource as the policy sees it (resident → pseudonym)
-    2. consents   the resident's consents active at decision time → input.consents, and
+    2. facts      the resident's consents active at decision time → input.consents, and
                   the subject's active four-eyes exceptions for them → input.exceptions
+                  (gateway/facts.py: one query per resident)
     3. decide     policy engine → Decision (any engine error: refusal)
     4. audit      one record per decision, appended in the caller's transaction
     5. answer     the route commits, then answers; a denied or failed decision raises
@@ -24,12 +25,12 @@ from dataclasses import dataclass, field
 import structlog
 from sqlmodel import Session
 
-from audit import AuditEntry, AuditStore, GroupCommitWriter
-from consent import active_consents
+from audit import AuditEntry, AuditStore, AuditWriteFailed, GroupCommitWriter
 from gateway.auth import Principal
 from gateway.clock import rfc3339
+from gateway.db import is_autocommit
 from gateway.errors import Denied
-from gateway.exceptions import exception_facts
+from gateway.facts import NO_FACTS, ResidentFacts, resident_facts
 from policy import (
     Basis,
     Decision,
@@ -38,7 +39,7 @@ from policy import (
     PolicyError,
     Reason,
 )
-from policy.contract import BreakGlass, ConsentFact, Context, ExceptionFact, Resource, Subject
+from policy.contract import BreakGlass, Context, Resource, Subject
 from registry import Register
 
 log = structlog.get_logger("doelbinding.pep")
@@ -136,6 +137,9 @@ class EnforcementPoint:
         # `append_rows`: the written rows are not needed here, so no AuditRecord is built.
         if own_txn and self._writer is not None and session.get_bind().dialect.name == "postgresql":
             self._writer.append_rows(entries)
+        elif is_autocommit(session):
+            # No transaction to hold the chain's lock or to roll back with (a bug, not load).
+            raise AuditWriteFailed("an append needs a transaction (read_scope is for reads)")
         else:
             self._audit.append_rows(session, entries)
         if self._on_append is not None:
@@ -163,30 +167,16 @@ class EnforcementPoint:
         """Decide every resource and append one audit record per decision to `session`."""
         subject = self.subject_of(principal)
         engine = self._engine()
-        consents: dict[str | None, tuple[ConsentFact, ...]] = {None: ()}
-        exceptions: dict[str | None, tuple[ExceptionFact, ...]] = {None: ()}  # four-eyes
+        facts: dict[str | None, ResidentFacts] = {None: NO_FACTS}
         inputs: list[DecisionInput] = []
         decisions: list[Decision] = []
         failure: PolicyError | None = None
         for res in resources:
-            if res.resident is not None and res.resident not in consents:
-                consents[res.resident] = tuple(
-                    ConsentFact(
-                        id=c.id,
-                        categories=tuple(c.categories),
-                        processing_activities=tuple(c.processing_activities),
-                        recipients=tuple(c.recipients),
-                        valid_from_ns=c.valid_from_ns,
-                        valid_until_ns=c.valid_until_ns or 0,
-                    )
-                    for c in active_consents(
-                        session, res.resident, ctx.now_ns, organisation=subject.organisation
-                    )
+            if res.resident is not None and res.resident not in facts:
+                facts[res.resident] = resident_facts(
+                    session, res.resident, subject.id, subject.organisation, ctx.now_ns
                 )
-            if res.resident is not None and res.resident not in exceptions:
-                exceptions[res.resident] = exception_facts(
-                    session, res.resident, subject.id, ctx.now_ns
-                )
+            known = facts[res.resident]
             inp = DecisionInput(
                 subject=subject,
                 action=action,
@@ -199,8 +189,8 @@ class EnforcementPoint:
                     municipality=res.municipality,
                     resident=res.resident,
                 ),
-                consents=consents[res.resident],
-                exceptions=exceptions[res.resident],
+                consents=known.consents,
+                exceptions=known.exceptions,
                 context=Context(
                     now_ns=ctx.now_ns,
                     break_glass=BreakGlass(justification=ctx.break_glass)

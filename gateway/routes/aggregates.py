@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from gateway.aggregates import PERIOD, AggregateCount, latest_counts, record_count
 from gateway.clock import rfc3339
-from gateway.db import session_scope
+from gateway.db import read_scope, session_scope
 from gateway.deps import ActivityDep, ContextDep, PrincipalDep, ServicesDep
 from gateway.errors import InvalidField
 from gateway.pep import ResourceFacts
@@ -125,7 +125,7 @@ def read(
         municipality=principal.municipality,
         resident=None,
     )
-    with session_scope(services.db) as session:
+    with read_scope(services.db) as session:
         outcome = services.pep.decide(session, principal, activity, "read", [facts], ctx)
         rows = (
             latest_counts(session, principal.municipality, unit=unit, period=period)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from gateway.clock import rfc3339
-from gateway.db import session_scope
+from gateway.db import read_scope, session_scope
 from gateway.deps import ActivityDep, ContextDep, PrincipalDep, ServicesDep
 from gateway.errors import InvalidField
 from gateway.pep import ResourceFacts
@@ -144,7 +144,7 @@ def read_record(
     come back as null and are named in `redacted`; the audit record names them too. Send
     `X-Break-Glass-Justification` for emergency access or a report under the meldrecht.
     """
-    with session_scope(services.db) as session:
+    with read_scope(services.db) as session:
         record = get_record(session, record_id)
         outcome = services.pep.decide(session, principal, activity, "read", [_facts(record)], ctx)
     outcome.raise_if_refused()
@@ -204,7 +204,7 @@ def list_resident_records(
     ctx: ContextDep,
 ) -> RecordList:
     """The resident's records that the policy allows, and how many it withheld."""
-    with session_scope(services.db) as session:
+    with read_scope(services.db) as session:
         records = list_for_resident(session, services.pseudonymize(resident))
         outcome = services.pep.decide(
             session, principal, activity, "read", [_facts(r) for r in records], ctx
