@@ -33,6 +33,23 @@ _HEAD = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(
 _INSERT = _TABLE.insert()
 
 
+def chain_rows(entries: Sequence[AuditEntry], seq: int, prev: str) -> list[dict[str, Any]]:
+    """The rows that append `entries` after the record (`seq`, `prev` hash): numbered, linked,
+    hashed (chain hash and RFC 9162 leaf hash). Pure; the caller holds the chain's lock."""
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        seq += 1
+        row: dict[str, Any] = entry.model_dump()
+        row["seq"] = seq
+        row["prev_hash"] = prev
+        row["policy_input_sha256"] = input_digest(entry.policy_input)
+        data = canonical(payload_of(row))
+        row["hash"] = prev = hashlib.sha256(data).hexdigest()
+        row["leaf_hash"] = leaf_hash(data).hex()
+        rows.append(row)
+    return rows
+
+
 class AuditStore:
     """SQL audit store for SQLite and PostgreSQL (the same code; the lock differs)."""
 
@@ -49,22 +66,10 @@ class AuditStore:
         The enforcement point needs nothing back, and building the records is not free; the
         group-commit writer builds them after its COMMIT, outside the chain's lock.
         """
-        rows: list[dict[str, Any]] = []
         try:
             self._lock(session)
             head = session.execute(_HEAD).first()
-            seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
-            for entry in entries:
-                seq += 1
-                row: dict[str, Any] = entry.model_dump()
-                row["seq"] = seq
-                row["prev_hash"] = prev
-                row["policy_input_sha256"] = input_digest(entry.policy_input)
-                data = canonical(payload_of(row))
-                row["hash"] = hashlib.sha256(data).hexdigest()
-                row["leaf_hash"] = leaf_hash(data).hex()
-                rows.append(row)
-                prev = row["hash"]
+            rows = chain_rows(entries, *((head[0], head[1]) if head else (0, GENESIS_HASH)))
             if rows:
                 # One multi-row INSERT on the table (Core, neither the unit of work nor the ORM
                 # bulk path): the lock is held until commit, so every round trip and every

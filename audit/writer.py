@@ -16,15 +16,18 @@ that just committed lead again with a batch of one.)
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from audit import pg_append
 from audit.errors import AuditError, AuditWriteFailed
 from audit.models import AuditEntry, AuditRecord
 from audit.store import AuditStore
@@ -53,7 +56,9 @@ class GroupCommitWriter:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._conn: Connection | None = None
+        self._conn: Connection | None = None  # SQLite (tests): a session per batch
+        self._raw: psycopg.Connection[Any] | None = None  # PostgreSQL: audit/pg_append.py
+        self._pg = engine.dialect.name == "postgresql"
         self.batches = 0  # how many transactions it took (for the bench and tests)
 
     def append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
@@ -97,7 +102,41 @@ class GroupCommitWriter:
                     break
                 batch = self._take()
             self._commit(batch)
+        self._discard()
+
+    def _append_pg(self, entries: list[AuditEntry]) -> list[dict[str, Any]]:
+        # A connection of its own, kept between batches: no pool checkout per batch.
+        if self._raw is None:
+            self._raw = pg_append.connect(self._engine)
+        elif self._raw.broken or self._raw.closed:
+            self._discard()
+            self._raw = pg_append.connect(self._engine)
+        try:
+            return pg_append.append(self._raw, entries)
+        except pg_append.NothingSent:
+            # The kept connection was dropped by the server (a restart) before this batch
+            # sent anything: retrying on a new one cannot write it twice.
+            self._discard()
+            self._raw = pg_append.connect(self._engine)
+            return pg_append.append(self._raw, entries)
+
+    def _append_session(self, entries: list[AuditEntry]) -> list[dict[str, Any]]:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        with Session(bind=self._conn, expire_on_commit=False) as session:
+            rows = self._store.append_rows(session, entries)
+            session.commit()
+            return rows  # only now: the COMMIT returned
+
+    def _discard(self) -> None:
+        """Close the connection after a failure (or at the end): an open transaction is
+        rolled back by the server, and the next batch starts on a fresh connection."""
+        if self._raw is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._raw.close()
+            self._raw = None
         if self._conn is not None:
+            self._conn.invalidate()
             self._conn.close()
             self._conn = None
 
@@ -111,26 +150,17 @@ class GroupCommitWriter:
         return taken
 
     def _commit(self, batch: list[_Pending]) -> None:
+        entries = [e for p in batch for e in p.entries]
         error = "interrupted"
         written: list[dict[str, Any]] | None = None
         try:
-            # A connection of its own, kept between batches: no pool checkout (and pre-ping
-            # round trip) per batch. Any failure discards it.
-            if self._conn is None:
-                self._conn = self._engine.connect()
-            with Session(bind=self._conn, expire_on_commit=False) as session:
-                rows = self._store.append_rows(session, [e for p in batch for e in p.entries])
-                session.commit()
-                written = rows  # only now: the COMMIT returned
-        except (SQLAlchemyError, AuditError) as exc:
+            written = self._append_pg(entries) if self._pg else self._append_session(entries)
+        except (SQLAlchemyError, psycopg.Error, AuditError) as exc:
             error = type(exc).__name__
         finally:
             # Whatever happened, nobody in this batch may wait forever or pass as written.
             if written is None:
-                if self._conn is not None:
-                    self._conn.invalidate()
-                    self._conn.close()
-                    self._conn = None
+                self._discard()
                 for p in batch:
                     p.error = error
                     p.done.set()

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from audit import AuditStore, AuditWriteFailed, GroupCommitWriter
@@ -50,3 +50,41 @@ def test_a_failed_batch_fails_every_caller_in_it(tmp_path: Path) -> None:
     with pytest.raises(AuditWriteFailed, match="closed"):
         writer.append([make_entry()])
     broken.dispose()
+
+
+def test_group_commit_writes_the_rows_the_store_writes(engine: Engine) -> None:
+    """On PostgreSQL the writer appends over its own psycopg connection (audit/pg_append.py),
+    not through AuditStore: the rows must be the same, column for column, and the chain one."""
+    store = AuditStore()
+    odd = {
+        "details": {"parent_span_id": "00f067aa0ba902b7"},
+        "redacted": ["content"],
+        "reason_codes": ["legal_flow", "ö-ünïcode"],
+        "consent_id": "c-1",
+        "basis_type": None,
+    }
+    pairs = [("plain", {}), ("no-input", {"policy_input": None}), ("odd", odd)]
+    for name, extra in pairs:
+        with Session(engine) as s:
+            store.append(s, [make_entry(request_id=f"store-{name}", record_id=name, **extra)])
+            s.commit()
+    writer = GroupCommitWriter(engine, store)
+    for name, extra in pairs:
+        writer.append([make_entry(request_id=f"writer-{name}", record_id=name, **extra)])
+    writer.close()
+
+    with Session(engine) as s:
+        rows = {r["request_id"]: r for r in store.iter_rows(s)}
+        assert store.verify(s).ok
+    own = {"seq", "prev_hash", "hash", "leaf_hash", "request_id", "trace_id", "span_id"}
+    for name, _ in pairs:
+        a, b = rows[f"store-{name}"], rows[f"writer-{name}"]
+        assert {k: v for k, v in a.items() if k not in own} == {
+            k: v for k, v in b.items() if k not in own
+        }, name
+    if engine.dialect.name == "postgresql":  # JSON null, not SQL NULL, as SQLAlchemy writes
+        with engine.connect() as c:
+            kinds = c.execute(
+                text("SELECT request_id, policy_input IS NULL FROM audit_records ORDER BY seq")
+            ).all()
+        assert {r for r, is_null in kinds if is_null} == set()
