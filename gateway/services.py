@@ -84,7 +84,7 @@ def build_services(
     clock: Clock = system_clock,
     engine: PolicyEngine | None = None,
 ) -> Services:
-    db = make_engine(settings.database_url)
+    db = make_engine(settings.database_url, pre_ping=settings.database.pre_ping)
     watcher: PolicyWatcher | None = None
     if engine is None:
         # The active version in the database (the shipped policy on an empty database).

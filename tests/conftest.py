@@ -96,3 +96,21 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def pg_database_url(pg_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, for what only a database server does (drop a
+    connection, restart)."""
+    yield from _fresh_pg(pg_template)
+
+
+def terminate_backends(url: str) -> int:
+    """Drop every server connection to the database of `url`, as a server restart would."""
+    with _pg_admin() as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (make_url(url).database,),
+        ).fetchall()
+    return len(rows)
