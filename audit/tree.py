@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, insert, select, text, tuple_
 from sqlmodel import Session, col
 
 from audit.chain import check_row
@@ -106,7 +107,7 @@ def checkpoint(
         prev = (
             session.scalar(select(col(AuditRecord.hash)).where(col(AuditRecord.seq) == size)) or ""
         )
-    new_nodes: list[AuditTreeNode] = []
+    new_nodes: list[dict[str, Any]] = []
     seq = size
     for row in store.iter_rows(session, batch=_BATCH, after=size):
         if row["seq"] > head:
@@ -115,13 +116,14 @@ def checkpoint(
         if problem is not None:
             raise ChainBroken(seq + 1, problem)
         new_nodes.extend(
-            AuditTreeNode(level=lvl, idx=idx, hash=h.hex()) for (lvl, idx), h in frontier.push(leaf)
+            {"level": lvl, "idx": idx, "hash": h.hex()} for (lvl, idx), h in frontier.push(leaf)
         )
         prev = row["hash"]
         seq += 1
     if seq != head:
         raise ChainBroken(seq + 1, "gap: a record is missing")
-    session.add_all(new_nodes)
+    if new_nodes:  # Core executemany: a node per entry, no ORM objects
+        session.execute(insert(AuditTreeNode), new_nodes)
     note = signer.sign(Checkpoint(origin=origin, tree_size=head, root_hash=frontier.root()))
     cp = AuditCheckpoint(tree_size=head, root_hash=frontier.root().hex(), created_at=now, note=note)
     session.add(cp)
