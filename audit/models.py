@@ -78,7 +78,7 @@ class AuditRecord(SQLModel, table=True):
     organisation: str = SQLField(sa_column=Column(String(200), nullable=False))
     subject_teams: list[str] = SQLField(sa_column=Column(JSON, nullable=False))
     municipality: str = SQLField(sa_column=Column(String(100), nullable=False))
-    resident: str | None = SQLField(default=None, sa_column=Column(String(80), index=True))
+    resident: str | None = SQLField(default=None, sa_column=Column(String(80)))
     record_id: str | None = SQLField(default=None, sa_column=Column(String(80)))
     category: str | None = SQLField(default=None, sa_column=Column(String(80)))
     resource_team: str | None = SQLField(default=None, sa_column=Column(String(80)))
