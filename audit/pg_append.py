@@ -5,8 +5,11 @@ and the Python around them are the log's serial section: at a thousand appends a
 ORM session's bookkeeping was most of it. This path sends three messages per batch:
 
     BEGIN; SELECT pg_advisory_xact_lock(k); SELECT the head   one simple query
-    INSERT … (executemany, pipelined)                          the batch's rows
+    COPY audit_records (…) FROM STDIN                          the batch's rows
     COMMIT
+
+COPY, not INSERT: for the batches group commit makes (a few rows) it costs the client half of
+a pipelined `executemany` and a third of one INSERT per row.
 
 The head is read by its own statement after the lock is granted: under READ COMMITTED each
 statement of a simple query takes its own snapshot, so it sees the last holder's commit. The
@@ -16,12 +19,12 @@ rows are the ones `AuditStore.append_rows` writes (`chain_rows`), with the same 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Json
 from sqlalchemy import JSON, Engine
 
 from audit.models import GENESIS_HASH, AuditEntry, AuditRecord
@@ -35,9 +38,8 @@ _LOCK_AND_HEAD = sql.SQL(
     "BEGIN; SELECT pg_advisory_xact_lock({}); "
     "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
 ).format(sql.Literal(PG_APPEND_LOCK))
-_INSERT = sql.SQL("INSERT INTO audit_records ({}) VALUES ({})").format(
-    sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)),
-    sql.SQL(", ").join(sql.Placeholder() for _ in _COLUMNS),
+_COPY = sql.SQL("COPY audit_records ({}) FROM STDIN").format(
+    sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
 )
 
 
@@ -72,10 +74,10 @@ def append(conn: psycopg.Connection[Any], entries: Sequence[AuditEntry]) -> list
         cur.nextset()  # the head
         head = cur.fetchone()
         rows = chain_rows(entries, *((int(head[0]), head[1]) if head else (0, GENESIS_HASH)))
-        # None in a JSON column is JSON null, as SQLAlchemy's JSON type writes it.
-        cur.executemany(
-            _INSERT,
-            [tuple(Json(r[c]) if c in _JSON else r[c] for c in _COLUMNS) for r in rows],
-        )
+        with cur.copy(_COPY) as copy:
+            for r in rows:
+                # JSON columns as JSON text: None is JSON null, as SQLAlchemy's JSON type
+                # writes it (not SQL NULL).
+                copy.write_row(tuple(json.dumps(r[c]) if c in _JSON else r[c] for c in _COLUMNS))
         cur.execute("COMMIT")
     return rows
