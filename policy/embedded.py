@@ -16,6 +16,7 @@ A new or edited policy should be compiled and tested in a separate process first
 from __future__ import annotations
 
 import ctypes
+import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -64,31 +65,85 @@ class EmbeddedEngine:
 
     def evaluate(self, document: Mapping[str, Any]) -> object:
         """The raw value of the decision rule for an input document (not yet parsed)."""
+        query, bundle = self._query._impl, self._bundle._impl
         try:
             value = _input(document)
-            try:
-                with self._lock:
-                    rego_shared.rego_set_input(self._query._impl, value)
-                    out = self._query.query_bundle(self._bundle)
-            finally:
-                _C.regoFreeInput(value)
         except regopy.RegoError as exc:
-            raise PolicyUnavailable(ENGINE, f"evaluation failed: {_message(str(exc))}") from None
+            raise PolicyUnavailable(ENGINE, f"input refused: {_message(str(exc))}") from None
         except (ValueError, ctypes.ArgumentError) as exc:
             # A value that is not JSON (regopy's own builder raised ValueError here too).
             raise PolicyUnavailable(ENGINE, f"input refused: {type(exc).__name__}") from None
-        if not out.ok():
-            raise PolicyUnavailable(ENGINE, f"evaluation failed: {_message(str(out))}")
-        if len(out) != 1:
-            raise InvalidDecision(f"expected one result, got {len(out)}")
-        bindings = out[0].bindings
+        try:
+            with self._lock:
+                if _C.regoSetInput(query, value) != rego_shared.Code.OK:
+                    raise PolicyUnavailable(ENGINE, "input refused by the interpreter")
+                # The evaluation: the one call that lets go of the GIL (see _C_RELEASING).
+                out = _C_RELEASING.regoBundleQuery(query, bundle)
+                if not out:
+                    error = _message(rego_shared.rego_get_error(query))
+                    raise PolicyUnavailable(ENGINE, f"evaluation failed: {error}")
+        finally:
+            _C.regoFreeInput(value)
+        try:
+            ok, text = bool(_C.regoOutputOk(out)), _output_text(out)
+        finally:
+            _C.regoFreeOutput(out)
+        if not ok:
+            raise PolicyUnavailable(ENGINE, f"evaluation failed: {_message(text)}")
+        # As regopy's Output reads it: "undefined", one result, or a list of results.
+        parsed = {} if text == "undefined" else json.loads(text)
+        results = parsed if isinstance(parsed, list) else [parsed]
+        if len(results) != 1:
+            raise InvalidDecision(f"expected one result, got {len(results)}")
+        bindings = results[0].get("bindings", {}) if isinstance(results[0], dict) else None
         if not isinstance(bindings, dict) or "x" not in bindings:
             raise InvalidDecision("the decision is undefined")
         return bindings["x"]
 
 
-# rego-cpp's C API as regopy 1.5.2 binds it (argument and result types are set there).
-_C: Any = rego_shared.rego
+# rego-cpp's C API as regopy 1.5.2 binds it, twice. `_C_RELEASING` is regopy's own handle
+# (ctypes.CDLL): every call lets go of the GIL, which is right for the evaluation (hundreds of
+# µs in which other requests can run Python) and wrong for the ~50 tiny calls that build an
+# input and read an output: under load each one handed the GIL to another thread and back
+# (a context switch each, ~47 per decision). `_C` is the same library through ctypes.PyDLL:
+# the same functions, the same argument and result types, called with the GIL held.
+_C_RELEASING: Any = rego_shared.rego
+
+
+def _holding_gil(lib: Any) -> Any:
+    held = ctypes.PyDLL(lib._name, handle=lib._handle)
+    for name in (
+        "regoNewInput",
+        "regoFreeInput",
+        "regoInputString",
+        "regoInputObjectItem",
+        "regoInputObject",
+        "regoInputArray",
+        "regoInputBoolean",
+        "regoInputInt",
+        "regoInputNull",
+        "regoInputFloat",
+        "regoInputSet",
+        "regoSetInput",
+        "regoOutputOk",
+        "regoOutputJSONSize",
+        "regoOutputJSON",
+        "regoFreeOutput",
+    ):
+        source, bound = getattr(lib, name), getattr(held, name)
+        bound.argtypes, bound.restype = source.argtypes, source.restype
+    return held
+
+
+_C: Any = _holding_gil(_C_RELEASING)
+
+
+def _output_text(out: int) -> str:
+    size = _C.regoOutputJSONSize(out)
+    buf = ctypes.create_string_buffer(size)
+    if _C.regoOutputJSON(out, buf, size) != rego_shared.Code.OK:
+        raise PolicyUnavailable(ENGINE, "evaluation output unreadable")
+    return buf.value.decode("utf-8")
 
 
 def _input(document: Mapping[str, Any]) -> int:
