@@ -34,12 +34,20 @@ _TABLE = AuditRecord.__table__  # type: ignore[attr-defined]
 #: Every column an appended row sets (`erased_at` stays NULL until retention erases it).
 _COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "erased_at")
 _JSON = frozenset(c.name for c in _TABLE.columns if isinstance(c.type, JSON))
-_LOCK_AND_HEAD = sql.SQL(
-    "BEGIN; SELECT pg_advisory_xact_lock({}); "
-    "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
-).format(sql.Literal(PG_APPEND_LOCK))
-_COPY = sql.SQL("COPY audit_records ({}) FROM STDIN").format(
-    sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
+# Composed once, rendered once: psycopg would otherwise re-render a `Composed` (every
+# identifier quoted anew) on each execution.
+_LOCK_AND_HEAD = (
+    sql.SQL(
+        "BEGIN; SELECT pg_advisory_xact_lock({}); "
+        "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
+    )
+    .format(sql.Literal(PG_APPEND_LOCK))
+    .as_bytes(None)
+)
+_COPY = (
+    sql.SQL("COPY audit_records ({}) FROM STDIN")
+    .format(sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)))
+    .as_bytes(None)
 )
 
 

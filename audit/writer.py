@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,13 @@ from audit.store import AuditStore
 
 
 @dataclass
+class Ticket:
+    """An append announced by `expecting`; `used` once it is queued or withdrawn."""
+
+    used: bool = False
+
+
+@dataclass
 class _Pending:
     entries: Sequence[AuditEntry]
     done: threading.Event = field(default_factory=threading.Event)
@@ -46,12 +54,19 @@ class GroupCommitWriter:
     committed, or raises AuditWriteFailed."""
 
     def __init__(
-        self, engine: Engine, store: AuditStore, max_batch: int = 1000, timeout: float = 30.0
+        self,
+        engine: Engine,
+        store: AuditStore,
+        max_batch: int = 1000,
+        timeout: float = 30.0,
+        linger: float = 0.0,
     ) -> None:
         self._engine = engine
         self._store = store
         self._max_batch = max_batch
         self._timeout = timeout
+        self._linger = linger
+        self._coming = 0  # announced (`expecting`) and not yet queued
         self._queue: list[_Pending] = []
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -61,14 +76,42 @@ class GroupCommitWriter:
         self._pg = engine.dialect.name == "postgresql"
         self.batches = 0  # how many transactions it took (for the bench and tests)
 
-    def append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+    def append(
+        self, entries: Sequence[AuditEntry], ticket: Ticket | None = None
+    ) -> list[AuditRecord]:
         # Built by the caller, after the COMMIT: not on the writer thread, not under the lock.
-        return [AuditRecord.model_validate(r) for r in self.append_rows(entries)]
+        return [AuditRecord.model_validate(r) for r in self.append_rows(entries, ticket)]
 
-    def append_rows(self, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+    @contextlib.contextmanager
+    def expecting(self) -> Iterator[Ticket]:
+        """Announce an append on its way (a decision being made) for the duration of the
+        block; pass the ticket to `append_rows`. While announced appends are on their way,
+        the writer lingers up to `linger` seconds before it commits, so that one COMMIT
+        carries more records (PostgreSQL's `commit_delay` with `commit_siblings` is the
+        same idea). A ticket never used to append is withdrawn when the block ends."""
+        ticket = Ticket()
+        with self._cond:
+            self._coming += 1
+        try:
+            yield ticket
+        finally:
+            with self._cond:
+                self._arrived(ticket)
+
+    def _arrived(self, ticket: Ticket | None) -> None:
+        # Under self._cond.
+        if ticket is not None and not ticket.used:
+            ticket.used = True
+            self._coming -= 1
+            self._cond.notify()
+
+    def append_rows(
+        self, entries: Sequence[AuditEntry], ticket: Ticket | None = None
+    ) -> list[dict[str, Any]]:
         """`append`, returning the committed rows as plain dicts."""
         mine = _Pending(entries)
         with self._cond:
+            self._arrived(ticket)
             if self._closed:
                 raise AuditWriteFailed("writer closed")
             if self._thread is None:
@@ -100,6 +143,7 @@ class GroupCommitWriter:
                     self._cond.wait()
                 if not self._queue:  # closed and drained
                     break
+                self._linger_for_siblings()
                 batch = self._take()
             self._commit(batch)
         self._discard()
@@ -139,6 +183,21 @@ class GroupCommitWriter:
             self._conn.invalidate()
             self._conn.close()
             self._conn = None
+
+    def _linger_for_siblings(self) -> None:
+        # Under self._cond, with something queued: wait (at most `linger`) while announced
+        # appends are still on their way and the batch has room.
+        if self._linger <= 0 or self._coming <= 0:
+            return
+        deadline = time.monotonic() + self._linger
+        while self._coming > 0 and not self._closed and self._queued() < self._max_batch:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self._cond.wait(remaining)
+
+    def _queued(self) -> int:
+        return sum(len(p.entries) for p in self._queue)
 
     def _take(self) -> list[_Pending]:
         taken: list[_Pending] = []

@@ -26,6 +26,7 @@ import structlog
 from sqlmodel import Session
 
 from audit import AuditEntry, AuditStore, AuditWriteFailed, GroupCommitWriter
+from audit.writer import Ticket
 from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.db import is_autocommit
@@ -125,7 +126,19 @@ class EnforcementPoint:
         self._writer = writer
         self._on_append = on_append
 
-    def _append(self, session: Session, entries: list[AuditEntry], *, own_txn: bool) -> None:
+    def _group_commits(self, session: Session, own_txn: bool) -> bool:
+        return (
+            own_txn and self._writer is not None and session.get_bind().dialect.name == "postgresql"
+        )
+
+    def _append(
+        self,
+        session: Session,
+        entries: list[AuditEntry],
+        *,
+        own_txn: bool,
+        ticket: Ticket | None = None,
+    ) -> None:
         """Append first, answer after.
 
         Reads on PostgreSQL go through group commit (`own_txn`): their records commit in a
@@ -135,8 +148,9 @@ class EnforcementPoint:
         transaction, which already holds the database's single write lock (BEGIN IMMEDIATE).
         """
         # `append_rows`: the written rows are not needed here, so no AuditRecord is built.
-        if own_txn and self._writer is not None and session.get_bind().dialect.name == "postgresql":
-            self._writer.append_rows(entries)
+        if self._group_commits(session, own_txn):
+            assert self._writer is not None
+            self._writer.append_rows(entries, ticket)
         elif is_autocommit(session):
             # No transaction to hold the chain's lock or to roll back with (a bug, not load).
             raise AuditWriteFailed("an append needs a transaction (read_scope is for reads)")
@@ -165,6 +179,22 @@ class EnforcementPoint:
         ctx: RequestContext,
     ) -> Outcome:
         """Decide every resource and append one audit record per decision to `session`."""
+        if self._writer is not None and self._group_commits(session, action == "read"):
+            # Tell the group-commit writer a record is on its way (it may wait for it).
+            with self._writer.expecting() as ticket:
+                return self._decide(session, principal, activity, action, resources, ctx, ticket)
+        return self._decide(session, principal, activity, action, resources, ctx, None)
+
+    def _decide(
+        self,
+        session: Session,
+        principal: Principal,
+        activity: str,
+        action: str,
+        resources: Sequence[ResourceFacts],
+        ctx: RequestContext,
+        ticket: Ticket | None,
+    ) -> Outcome:
         subject = self.subject_of(principal)
         engine = self._engine()
         facts: dict[str | None, ResidentFacts] = {None: NO_FACTS}
@@ -213,7 +243,7 @@ class EnforcementPoint:
             self._entry(inp, dec, res, engine.revision, ctx)
             for inp, dec, res in zip(inputs, decisions, resources, strict=True)
         ]
-        self._append(session, entries, own_txn=action == "read")
+        self._append(session, entries, own_txn=action == "read", ticket=ticket)
         for inp, dec in zip(inputs, decisions, strict=True):
             log.info(
                 "decision",

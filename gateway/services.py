@@ -97,7 +97,11 @@ def build_services(
     audit = AuditStore()
     pseudonymize = build_pseudonymizer(settings)
     checkpointer = build_checkpointer(settings, db, clock)
-    writer = GroupCommitWriter(db, audit) if settings.audit.group_commit else None
+    writer = (
+        GroupCommitWriter(db, audit, linger=settings.audit.group_commit_linger_ms / 1000)
+        if settings.audit.group_commit
+        else None
+    )
     services = Services(
         settings=settings,
         db=db,

@@ -88,3 +88,49 @@ def test_group_commit_writes_the_rows_the_store_writes(engine: Engine) -> None:
                 text("SELECT request_id, policy_input IS NULL FROM audit_records ORDER BY seq")
             ).all()
         assert {r for r, is_null in kinds if is_null} == set()
+
+
+def test_announced_appends_share_one_commit(engine: Engine) -> None:
+    """While announced appends are on their way the writer lingers for them: eight
+    requests that announce before any of them appends end in a single transaction."""
+    writer = GroupCommitWriter(engine, AuditStore(), linger=10.0)
+    announced = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def run(t: int) -> None:
+        try:
+            with writer.expecting() as ticket:
+                announced.wait(timeout=10)
+                writer.append([make_entry(request_id=f"a{t}")], ticket)
+        except BaseException as exc:  # noqa: BLE001  (re-raised below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    writer.close()
+    assert not errors
+    assert writer.batches == 1
+    with Session(engine) as s:
+        assert len(list(AuditStore().iter_rows(s))) == 8
+        assert AuditStore().verify(s).ok
+
+
+def test_an_announcement_that_never_appends_does_not_hold_the_writer(engine: Engine) -> None:
+    """A decision that fails before its append withdraws its ticket when its block ends; the
+    writer does not wait out its linger for it (here 60 s: the test would time out)."""
+    writer = GroupCommitWriter(engine, AuditStore(), linger=60.0, timeout=20.0)
+    with pytest.raises(RuntimeError), writer.expecting():
+        raise RuntimeError("the policy engine failed")
+    done = threading.Event()
+
+    def append() -> None:
+        writer.append([make_entry()])
+        done.set()
+
+    th = threading.Thread(target=append, daemon=True)
+    th.start()
+    assert done.wait(timeout=10), "the writer waited for a withdrawn announcement"
+    writer.close()
