@@ -2,9 +2,13 @@
 
     PYTHONPATH=. python bench/audit.py          (BENCH_AUDIT_ENTRIES=1000000 by default)
 
-1. Audited decisions/s: `EnforcementPoint.decide` (consents lookup, embedded policy, audit
-   append, commit) from 16 threads, as a gateway worker's threadpool runs them. SQLite: in the
-   request's transaction; PostgreSQL: group commit. Target >= 1,000/s on PostgreSQL.
+1. Audited decisions/s: what GET /v1/records/{id} does per request (a read scope, the facts
+   query, the embedded policy, the audit record durable before the answer), from concurrent
+   clients, in 1 worker process and in one per core (as `uvicorn --workers N` runs the
+   gateway), each worker with its group-commit writer and checkpointer running. SQLite: the
+   record in the request's transaction; PostgreSQL: group commit. Printed with the CPU each
+   decision cost, in the workers and on the whole machine (database and OS included).
+   Target >= 1,000/s on PostgreSQL.
 2. Verify speed: `verify_log` (chain, leaf hashes, tree, signatures) over that log.
 3. At 1 M entries (PostgreSQL): inclusion-proof time and the resident access-log query p99.
    The million rows are precomputed (a valid chain, leaf hashes, every tree node and a signed
@@ -28,6 +32,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +48,7 @@ from audit.chain import canonical, input_digest, payload_of  # noqa: E402
 from audit.checkpoint import Checkpoint  # noqa: E402
 from audit.merkle import Frontier, leaf_hash  # noqa: E402
 from gateway.auth import Principal  # noqa: E402
-from gateway.db import session_scope  # noqa: E402
+from gateway.db import read_scope, session_scope  # noqa: E402
 from gateway.migrate import upgrade  # noqa: E402
 from gateway.pep import RequestContext, ResourceFacts  # noqa: E402
 from gateway.services import Services, build_services  # noqa: E402
@@ -52,7 +57,11 @@ from gateway.settings import Settings  # noqa: E402
 PG_URL = os.environ.get(
     "DOELBINDING_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+#: Concurrent clients (request threads, spread over the workers).
 THREADS = int(os.environ.get("BENCH_AUDIT_THREADS", "16"))
+#: Worker processes for the audited-decisions figure, as `uvicorn --workers N` runs the
+#: gateway (one per core), sharing the THREADS clients: 16 concurrent clients in all.
+WORKERS = int(os.environ.get("BENCH_AUDIT_WORKERS", str(os.cpu_count() or 1)))
 DECISIONS = int(os.environ.get("BENCH_AUDIT_DECISIONS", "4000"))
 ENTRIES = int(os.environ.get("BENCH_AUDIT_ENTRIES", "1000000"))
 RESIDENTS = 10_000
@@ -87,17 +96,17 @@ def pg_database() -> Iterator[str]:
             a.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _services(url: str, data_dir: Path) -> Services:
-    upgrade(url)
+def _services(url: str, data_dir: Path, *, migrate: bool = True) -> Services:
+    if migrate:
+        upgrade(url)
     settings = Settings(data_dir=data_dir, database={"url": url}, log_format="json")
     return build_services(settings)
 
 
-def audited_decisions(services: Services) -> float:
-    """Decisions/s, each one decided, audited and committed before it counts."""
-    import structlog
-
-    structlog.configure(processors=[], logger_factory=structlog.ReturnLoggerFactory())
+def _decide_loop(services: Services, threads: int, per_thread: int, tag: str) -> None:
+    """`threads` clients, each deciding `per_thread` reads as GET /v1/records/{id} does:
+    a read scope, the enforcement point (facts query, embedded policy, audit append), and
+    the answer only after the record is durable."""
     principal = Principal(
         sub="u-anna",
         roles=("team_generalist",),
@@ -105,36 +114,126 @@ def audited_decisions(services: Services) -> float:
         teams=("wt-oost",),
         municipality="zaanstad",
     )
-    per_thread = DECISIONS // THREADS
     errors: list[BaseException] = []
 
     def run(t: int) -> None:
         try:
             for i in range(per_thread):
                 res = ResourceFacts(
-                    id=f"r-{t}-{i}",
+                    id=f"r-{tag}-{t}-{i}",
                     category="intake_notes",
                     team="wt-oost",
                     municipality="zaanstad",
                     resident=f"p-{i % 100}",
                 )
-                ctx = RequestContext(request_id=f"b-{t}-{i}", now_ns=time.time_ns())
-                with session_scope(services.db) as session:
+                ctx = RequestContext(request_id=f"b-{tag}-{t}-{i}", now_ns=time.time_ns())
+                with read_scope(services.db) as session:  # as GET /v1/records/{id} does
                     out = services.pep.decide(session, principal, "wmo-support", "read", [res], ctx)
                 assert out.allowed
         except BaseException as exc:  # noqa: BLE001  (reported below)
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(t,)) for t in range(THREADS)]
-    t0 = time.perf_counter()
-    for th in threads:
+    pool = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for th in pool:
         th.start()
-    for th in threads:
+    for th in pool:
         th.join()
-    elapsed = time.perf_counter() - t0
     if errors:
         raise errors[0]
-    return per_thread * THREADS / elapsed
+
+
+def _quiet_logs() -> None:
+    import structlog
+
+    structlog.configure(processors=[], logger_factory=structlog.ReturnLoggerFactory())
+
+
+def _worker(
+    url: str, data_dir: str, no: int, threads: int, per_thread: int, start: Any, out: Any
+) -> None:
+    """One gateway worker process, as `uvicorn --workers N` runs them: its own services,
+    policy engine, connection pool, group-commit writer and checkpointer; all append to the
+    one chain and extend the one tree."""
+    _quiet_logs()
+    services = _services(url, Path(data_dir), migrate=False)
+    assert services.checkpointer is not None
+    services.checkpointer.start()  # as the app's lifespan does: signing while appending
+    _decide_loop(services, threads, 20, f"warm{no}")  # compile, connect, warm up
+    start.wait()
+    t0, c0 = time.monotonic(), time.process_time()
+    _decide_loop(services, threads, per_thread, str(no))
+    out.put((t0, time.monotonic(), time.process_time() - c0))
+    services.checkpointer.stop()
+    services.db.dispose()
+
+
+@dataclass(frozen=True)
+class Throughput:
+    workers: int
+    clients: int
+    per_s: float
+    worker_cpu_ms: float  # the gateway workers' CPU per decision
+    machine_cpu_ms: float  # every core's busy time per decision: workers, database, OS
+    machine_busy: float  # share of all cores busy during the run
+
+    def line(self, db: str) -> str:
+        return (
+            f"audited decisions, {db}, {self.workers} worker(s), {self.clients} clients: "
+            f"{self.per_s:6.0f} /s   CPU per decision: workers {self.worker_cpu_ms:.2f} ms, "
+            f"whole machine {self.machine_cpu_ms:.2f} ms ({self.machine_busy:.0%} busy)"
+        )
+
+
+def _busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of every core since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / hz, sum(values) / hz
+
+
+def audited_decisions(url: str, data_dir: Path, workers: int, clients: int) -> Throughput:
+    """Audited decisions/s over `workers` processes sharing `clients` concurrent clients; each
+    decision is decided, audited and durable before it counts."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    threads = max(1, clients // workers)
+    per_thread = max(1, DECISIONS // (workers * threads))
+    start = ctx.Barrier(workers + 1)
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(target=_worker, args=(url, str(data_dir), n, threads, per_thread, start, out))
+        for n in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    start.wait(timeout=600)
+    busy0, total0 = _busy_seconds()
+    results = [out.get(timeout=600) for _ in procs]
+    busy1, total1 = _busy_seconds()
+    for p in procs:
+        p.join()
+        if p.exitcode != 0:
+            raise RuntimeError(f"bench worker exited with {p.exitcode}")
+    n = workers * threads * per_thread
+    elapsed = max(r[1] for r in results) - min(r[0] for r in results)
+    return Throughput(
+        workers=workers,
+        clients=workers * threads,
+        per_s=n / elapsed,
+        worker_cpu_ms=sum(r[2] for r in results) / n * 1000,
+        machine_cpu_ms=(busy1 - busy0) / n * 1000,
+        machine_busy=(busy1 - busy0) / max(1e-9, total1 - total0),
+    )
+
+
+def throughput_runs() -> list[tuple[int, int]]:
+    """(workers, clients): one worker, then one per core, then one per core with twice the
+    clients (group commit batches grow with concurrency)."""
+    runs = [(1, THREADS), (WORKERS, THREADS), (WORKERS, 2 * THREADS)]
+    return list(dict.fromkeys(runs))
 
 
 def audit_appends(services: Services) -> float:
@@ -333,11 +432,15 @@ def proofs_and_access_log(services: Services) -> dict[str, float]:
 
 
 def main() -> None:
-    print(f"audit bench: {THREADS} threads x {DECISIONS // THREADS} audited decisions per DB")
+    print(
+        f"audit bench: {DECISIONS} audited decisions per run, each a GET of a record "
+        f"(facts query, embedded policy, audit record durable before the answer)"
+    )
     with tempfile.TemporaryDirectory(prefix="doelbinding-audit-bench-") as tmp:
-        sqlite = _services(f"sqlite:///{tmp}/bench.db", Path(tmp))
-        rate = audited_decisions(sqlite)
-        print(f"audited decisions, SQLite:     {rate:7.0f} /s")
+        sqlite_url = f"sqlite:///{tmp}/bench.db"
+        sqlite = _services(sqlite_url, Path(tmp))
+        for workers, clients in throughput_runs():
+            print(audited_decisions(sqlite_url, Path(tmp), workers, clients).line("SQLite"))
         print(f"audit appends alone, SQLite:   {audit_appends(sqlite):7.0f} /s")
         speed, n = verify_speed(sqlite)
         print(f"audit verify, SQLite:          {speed:7.0f} entries/s  ({n} entries)")
@@ -349,8 +452,9 @@ def main() -> None:
             return
         with pg_database() as url:
             pg = _services(url, Path(tmp))
-            rate = audited_decisions(pg)
-            print(f"audited decisions, PostgreSQL: {rate:7.0f} /s  (target >= 1000)")
+            for workers, clients in throughput_runs():
+                print(audited_decisions(url, Path(tmp), workers, clients).line("PostgreSQL"))
+            print("  (target: >= 1000 /s on PostgreSQL)")
             print(f"audit appends alone, PostgreSQL: {audit_appends(pg):5.0f} /s  (group commit)")
             speed, n = verify_speed(pg)
             print(f"audit verify, PostgreSQL:      {speed:7.0f} entries/s  ({n} entries)")
