@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -56,14 +57,18 @@ def test_group_commit_writes_the_rows_the_store_writes(engine: Engine) -> None:
     """On PostgreSQL the writer appends over its own psycopg connection (audit/pg_append.py),
     not through AuditStore: the rows must be the same, column for column, and the chain one."""
     store = AuditStore()
-    odd = {
+    odd: dict[str, Any] = {
         "details": {"parent_span_id": "00f067aa0ba902b7"},
         "redacted": ["content"],
         "reason_codes": ["legal_flow", "ö-ünïcode"],
         "consent_id": "c-1",
         "basis_type": None,
     }
-    pairs = [("plain", {}), ("no-input", {"policy_input": None}), ("odd", odd)]
+    pairs: list[tuple[str, dict[str, Any]]] = [
+        ("plain", {}),
+        ("no-input", {"policy_input": None}),
+        ("odd", odd),
+    ]
     for name, extra in pairs:
         with Session(engine) as s:
             store.append(s, [make_entry(request_id=f"store-{name}", record_id=name, **extra)])
