@@ -5,10 +5,11 @@
 1. Audited decisions/s: what GET /v1/records/{id} does per request (a read scope, the facts
    query, the embedded policy, the audit record durable before the answer), from concurrent
    clients, in 1 worker process and in one per core (as `uvicorn --workers N` runs the
-   gateway), each worker with its group-commit writer and checkpointer running. SQLite: the
-   record in the request's transaction; PostgreSQL: group commit. Printed with the CPU each
-   decision cost, in the workers and on the whole machine (database and OS included).
-   Target >= 1,000/s on PostgreSQL.
+   gateway), each worker with its group-commit writer and checkpointer running; then what
+   GET /v1/residents/{resident}/records does for a dossier of 10 records (10 decisions and
+   10 audit records per request). SQLite: the records in the request's transaction;
+   PostgreSQL: group commit. Printed with the CPU each decision cost, in the workers and on
+   the whole machine (database and OS included). Target >= 1,000/s on PostgreSQL.
 2. Verify speed: `verify_log` (chain, leaf hashes, tree, signatures) over that log.
 3. At 1 M entries (PostgreSQL): inclusion-proof time and the resident access-log query p99.
    The million rows are precomputed (a valid chain, leaf hashes, every tree node and a signed
@@ -103,10 +104,14 @@ def _services(url: str, data_dir: Path, *, migrate: bool = True) -> Services:
     return build_services(settings)
 
 
-def _decide_loop(services: Services, threads: int, per_thread: int, tag: str) -> None:
-    """`threads` clients, each deciding `per_thread` reads as GET /v1/records/{id} does:
-    a read scope, the enforcement point (facts query, embedded policy, audit append), and
-    the answer only after the record is durable."""
+def _decide_loop(
+    services: Services, threads: int, per_thread: int, tag: str, records: int = 1
+) -> None:
+    """`threads` clients, each making `per_thread` requests: with `records` 1, a read as
+    GET /v1/records/{id} does it (a read scope, the enforcement point: facts query, embedded
+    policy, audit append; the answer only after the record is durable); with more, a
+    dossier listing as GET /v1/residents/{resident}/records does it (one facts query for the
+    resident, a decision and an audit record per record, one group commit)."""
     principal = Principal(
         sub="u-anna",
         roles=("team_generalist",),
@@ -119,17 +124,23 @@ def _decide_loop(services: Services, threads: int, per_thread: int, tag: str) ->
     def run(t: int) -> None:
         try:
             for i in range(per_thread):
-                res = ResourceFacts(
-                    id=f"r-{tag}-{t}-{i}",
-                    category="intake_notes",
-                    team="wt-oost",
-                    municipality="zaanstad",
-                    resident=f"p-{i % 100}",
-                )
+                dossier = [
+                    ResourceFacts(
+                        id=f"r-{tag}-{t}-{i}-{k}",
+                        category="intake_notes",
+                        team="wt-oost",
+                        municipality="zaanstad",
+                        resident=f"p-{i % 100}",
+                    )
+                    for k in range(records)
+                ]
                 ctx = RequestContext(request_id=f"b-{tag}-{t}-{i}", now_ns=time.time_ns())
-                with read_scope(services.db) as session:  # as GET /v1/records/{id} does
-                    out = services.pep.decide(session, principal, "wmo-support", "read", [res], ctx)
+                with read_scope(services.db) as session:  # as the read routes do
+                    out = services.pep.decide(
+                        session, principal, "wmo-support", "read", dossier, ctx
+                    )
                 assert out.allowed
+                assert len(out.decisions) == records
         except BaseException as exc:  # noqa: BLE001  (reported below)
             errors.append(exc)
 
@@ -149,7 +160,14 @@ def _quiet_logs() -> None:
 
 
 def _worker(
-    url: str, data_dir: str, no: int, threads: int, per_thread: int, start: Any, out: Any
+    url: str,
+    data_dir: str,
+    no: int,
+    threads: int,
+    per_thread: int,
+    start: Any,
+    out: Any,
+    records: int = 1,
 ) -> None:
     """One gateway worker process, as `uvicorn --workers N` runs them: its own services,
     policy engine, connection pool, group-commit writer and checkpointer; all append to the
@@ -161,7 +179,7 @@ def _worker(
     _decide_loop(services, threads, 20, f"warm{no}")  # compile, connect, warm up
     start.wait()
     t0, c0 = time.monotonic(), time.process_time()
-    _decide_loop(services, threads, per_thread, str(no))
+    _decide_loop(services, threads, per_thread, str(no), records)
     out.put((t0, time.monotonic(), time.process_time() - c0))
     services.checkpointer.stop()
     services.db.dispose()
@@ -171,14 +189,16 @@ def _worker(
 class Throughput:
     workers: int
     clients: int
+    records: int  # decisions per request
     per_s: float
     worker_cpu_ms: float  # the gateway workers' CPU per decision
     machine_cpu_ms: float  # every core's busy time per decision: workers, database, OS
     machine_busy: float  # share of all cores busy during the run
 
     def line(self, db: str) -> str:
+        per = "" if self.records == 1 else f", {self.records} records per request"
         return (
-            f"audited decisions, {db}, {self.workers} worker(s), {self.clients} clients: "
+            f"audited decisions, {db}, {self.workers} worker(s), {self.clients} clients{per}: "
             f"{self.per_s:6.0f} /s   CPU per decision: workers {self.worker_cpu_ms:.2f} ms, "
             f"whole machine {self.machine_cpu_ms:.2f} ms ({self.machine_busy:.0%} busy)"
         )
@@ -193,18 +213,23 @@ def _busy_seconds() -> tuple[float, float]:
     return (sum(values) - idle) / hz, sum(values) / hz
 
 
-def audited_decisions(url: str, data_dir: Path, workers: int, clients: int) -> Throughput:
-    """Audited decisions/s over `workers` processes sharing `clients` concurrent clients; each
-    decision is decided, audited and durable before it counts."""
+def audited_decisions(
+    url: str, data_dir: Path, workers: int, clients: int, records: int = 1
+) -> Throughput:
+    """Audited decisions/s over `workers` processes sharing `clients` concurrent clients,
+    `records` decisions per request; each is decided, audited and durable before it counts."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     threads = max(1, clients // workers)
-    per_thread = max(1, DECISIONS // (workers * threads))
+    per_thread = max(1, DECISIONS // (workers * threads * records))
     start = ctx.Barrier(workers + 1)
     out = ctx.Queue()
     procs = [
-        ctx.Process(target=_worker, args=(url, str(data_dir), n, threads, per_thread, start, out))
+        ctx.Process(
+            target=_worker,
+            args=(url, str(data_dir), n, threads, per_thread, start, out, records),
+        )
         for n in range(workers)
     ]
     for p in procs:
@@ -217,11 +242,12 @@ def audited_decisions(url: str, data_dir: Path, workers: int, clients: int) -> T
         p.join()
         if p.exitcode != 0:
             raise RuntimeError(f"bench worker exited with {p.exitcode}")
-    n = workers * threads * per_thread
+    n = workers * threads * per_thread * records
     elapsed = max(r[1] for r in results) - min(r[0] for r in results)
     return Throughput(
         workers=workers,
         clients=workers * threads,
+        records=records,
         per_s=n / elapsed,
         worker_cpu_ms=sum(r[2] for r in results) / n * 1000,
         machine_cpu_ms=(busy1 - busy0) / n * 1000,
@@ -229,10 +255,15 @@ def audited_decisions(url: str, data_dir: Path, workers: int, clients: int) -> T
     )
 
 
-def throughput_runs() -> list[tuple[int, int]]:
-    """(workers, clients): one worker, then one per core, then one per core with twice the
-    clients (group commit batches grow with concurrency)."""
-    runs = [(1, THREADS), (WORKERS, THREADS), (WORKERS, 2 * THREADS)]
+def throughput_runs() -> list[tuple[int, int, int]]:
+    """(workers, clients, records per request): single reads in one worker, in one per core,
+    in one per core with twice the clients; then dossier listings of 10 records."""
+    runs = [
+        (1, THREADS, 1),
+        (WORKERS, THREADS, 1),
+        (WORKERS, 2 * THREADS, 1),
+        (WORKERS, THREADS, 10),
+    ]
     return list(dict.fromkeys(runs))
 
 
@@ -439,8 +470,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="doelbinding-audit-bench-") as tmp:
         sqlite_url = f"sqlite:///{tmp}/bench.db"
         sqlite = _services(sqlite_url, Path(tmp))
-        for workers, clients in throughput_runs():
-            print(audited_decisions(sqlite_url, Path(tmp), workers, clients).line("SQLite"))
+        for workers, clients, records in throughput_runs():
+            run = audited_decisions(sqlite_url, Path(tmp), workers, clients, records)
+            print(run.line("SQLite"))
         print(f"audit appends alone, SQLite:   {audit_appends(sqlite):7.0f} /s")
         speed, n = verify_speed(sqlite)
         print(f"audit verify, SQLite:          {speed:7.0f} entries/s  ({n} entries)")
@@ -452,8 +484,9 @@ def main() -> None:
             return
         with pg_database() as url:
             pg = _services(url, Path(tmp))
-            for workers, clients in throughput_runs():
-                print(audited_decisions(url, Path(tmp), workers, clients).line("PostgreSQL"))
+            for workers, clients, records in throughput_runs():
+                run = audited_decisions(url, Path(tmp), workers, clients, records)
+                print(run.line("PostgreSQL"))
             print("  (target: >= 1000 /s on PostgreSQL)")
             print(f"audit appends alone, PostgreSQL: {audit_appends(pg):5.0f} /s  (group commit)")
             speed, n = verify_speed(pg)
