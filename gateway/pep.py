@@ -18,6 +18,7 @@ and the request gets 503. No data leaves without a durable audit record.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -169,6 +170,13 @@ class EnforcementPoint:
             municipality=principal.municipality,
         )
 
+    def _announced(
+        self, session: Session, action: str
+    ) -> contextlib.AbstractContextManager[Ticket | None]:
+        if self._writer is not None and self._group_commits(session, action == "read"):
+            return self._writer.expecting()
+        return contextlib.nullcontext()
+
     def decide(
         self,
         session: Session,
@@ -179,84 +187,70 @@ class EnforcementPoint:
         ctx: RequestContext,
     ) -> Outcome:
         """Decide every resource and append one audit record per decision to `session`."""
-        if self._writer is not None and self._group_commits(session, action == "read"):
-            # Tell the group-commit writer a record is on its way (it may wait for it).
-            with self._writer.expecting() as ticket:
-                return self._decide(session, principal, activity, action, resources, ctx, ticket)
-        return self._decide(session, principal, activity, action, resources, ctx, None)
-
-    def _decide(
-        self,
-        session: Session,
-        principal: Principal,
-        activity: str,
-        action: str,
-        resources: Sequence[ResourceFacts],
-        ctx: RequestContext,
-        ticket: Ticket | None,
-    ) -> Outcome:
-        subject = self.subject_of(principal)
-        engine = self._engine()
-        facts: dict[str | None, ResidentFacts] = {None: NO_FACTS}
-        inputs: list[DecisionInput] = []
-        decisions: list[Decision] = []
-        failure: PolicyError | None = None
-        for res in resources:
-            if res.resident is not None and res.resident not in facts:
-                facts[res.resident] = resident_facts(
-                    session, res.resident, subject.id, subject.organisation, ctx.now_ns
+        # A read on PostgreSQL tells the group-commit writer its record is on its way.
+        with self._announced(session, action) as ticket:
+            subject = self.subject_of(principal)
+            engine = self._engine()
+            facts: dict[str | None, ResidentFacts] = {None: NO_FACTS}
+            inputs: list[DecisionInput] = []
+            decisions: list[Decision] = []
+            failure: PolicyError | None = None
+            for res in resources:
+                if res.resident is not None and res.resident not in facts:
+                    facts[res.resident] = resident_facts(
+                        session, res.resident, subject.id, subject.organisation, ctx.now_ns
+                    )
+                known = facts[res.resident]
+                inp = DecisionInput(
+                    subject=subject,
+                    action=action,
+                    processing_activity=activity,
+                    resource=Resource(
+                        type=res.type,
+                        id=res.id,
+                        category=res.category,
+                        team=res.team,
+                        municipality=res.municipality,
+                        resident=res.resident,
+                    ),
+                    consents=known.consents,
+                    exceptions=known.exceptions,
+                    context=Context(
+                        now_ns=ctx.now_ns,
+                        break_glass=BreakGlass(justification=ctx.break_glass)
+                        if ctx.break_glass
+                        else None,
+                        request_id=ctx.request_id,
+                        traceparent=ctx.traceparent,
+                    ),
                 )
-            known = facts[res.resident]
-            inp = DecisionInput(
-                subject=subject,
-                action=action,
-                processing_activity=activity,
-                resource=Resource(
-                    type=res.type,
-                    id=res.id,
-                    category=res.category,
-                    team=res.team,
-                    municipality=res.municipality,
-                    resident=res.resident,
-                ),
-                consents=known.consents,
-                exceptions=known.exceptions,
-                context=Context(
-                    now_ns=ctx.now_ns,
-                    break_glass=BreakGlass(justification=ctx.break_glass)
-                    if ctx.break_glass
-                    else None,
-                    request_id=ctx.request_id,
-                    traceparent=ctx.traceparent,
-                ),
-            )
-            inputs.append(inp)
-            if failure is None:
-                try:
-                    decisions.append(engine.decide(inp))
-                    continue
-                except PolicyError as exc:
-                    failure = exc
-                    log.error("policy_engine_failed", error=type(exc).__name__)
-            decisions.append(ENGINE_FAILURE)
-        entries = [
-            self._entry(inp, dec, res, engine.revision, ctx)
-            for inp, dec, res in zip(inputs, decisions, resources, strict=True)
-        ]
-        self._append(session, entries, own_txn=action == "read", ticket=ticket)
-        for inp, dec in zip(inputs, decisions, strict=True):
-            log.info(
-                "decision",
-                subject=inp.subject.id,
-                activity=activity,
-                action=action,
-                category=inp.resource.category,
-                record=inp.resource.id,
-                resident_pseudonym=inp.resource.resident,
-                allow=dec.allow,
-                reasons=dec.reason_codes,
-            )
-        return Outcome(decisions, failure)
+                inputs.append(inp)
+                if failure is None:
+                    try:
+                        decisions.append(engine.decide(inp))
+                        continue
+                    except PolicyError as exc:
+                        failure = exc
+                        log.error("policy_engine_failed", error=type(exc).__name__)
+                decisions.append(ENGINE_FAILURE)
+            entries = [
+                self._entry(inp, dec, res, engine.revision, ctx)
+                for inp, dec, res in zip(inputs, decisions, resources, strict=True)
+            ]
+            self._append(session, entries, own_txn=action == "read", ticket=ticket)
+            for inp, dec in zip(inputs, decisions, strict=True):
+                log.info(
+                    "decision",
+                    subject=inp.subject.id,
+                    activity=activity,
+                    action=action,
+                    category=inp.resource.category,
+                    record=inp.resource.id,
+                    resident_pseudonym=inp.resource.resident,
+                    allow=dec.allow,
+                    reasons=dec.reason_codes,
+                )
+            return Outcome(decisions, failure)
 
     def _entry(
         self,

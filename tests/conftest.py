@@ -17,9 +17,11 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
-from gateway.db import make_engine
+from gateway.db import make_engine, session_scope
 from gateway.migrate import upgrade
+from registry import Register, load_register
 
 PG_URL = os.environ.get(
     "DOELBINDING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -96,6 +98,19 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction commits at the end of the test (`session_scope`)."""
+    with session_scope(engine) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def register() -> Register:
+    """The Zaanstad profile's register."""
+    return load_register("zaanstad")
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from audit.merkle import leaf_hash
 from consent import give_consent, withdraw_consent
 from gateway.db import session_scope
 from gateway.records import CaseRecord, create_record
-from registry import Register, load_register
+from registry import Register
 from tests.factories import (
     POLICY_INPUT,
     append_in_process,
@@ -44,11 +44,6 @@ from tests.factories import (
 NOW = 1_764_400_000_000_000_000
 APPEND_ONLY_TABLES = ("audit_records", "consents", "consent_events")
 store = AuditStore()
-
-
-@pytest.fixture(scope="module")
-def register() -> Register:
-    return load_register("zaanstad")
 
 
 def _append(engine: Engine, *entries: AuditEntry) -> list[AuditRecord]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,14 @@ from gateway.db import make_engine
 from tests.factories import make_entry
 
 
+def _in_threads(run: Callable[[int], None], n: int) -> None:
+    threads = [threading.Thread(target=run, args=(t,)) for t in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+
+
 def test_callers_get_their_own_durable_records_in_shared_batches(engine: Engine) -> None:
     writer = GroupCommitWriter(engine, AuditStore())
     got: dict[int, list[str]] = {}
@@ -25,11 +34,7 @@ def test_callers_get_their_own_durable_records_in_shared_batches(engine: Engine)
             (rec,) = writer.append([make_entry(request_id=f"t{t}-{i}")])
             got[t].append(rec.request_id)
 
-    threads = [threading.Thread(target=run, args=(t,)) for t in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    _in_threads(run, 8)
     writer.close()
 
     assert got == {t: [f"t{t}-{i}" for i in range(15)] for t in range(8)}
@@ -110,11 +115,7 @@ def test_announced_appends_share_one_commit(engine: Engine) -> None:
         except BaseException as exc:  # noqa: BLE001  (re-raised below)
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(t,)) for t in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    _in_threads(run, 8)
     writer.close()
     assert not errors
     assert writer.batches == 1

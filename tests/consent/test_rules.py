@@ -23,16 +23,11 @@ from consent import (
     consent_text,
     recorded_by,
 )
-from registry import Register, load_register
+from registry import Register
 from tests.factories import make_consent_request
 
 T0 = 1_764_400_000_000_000_000
 FORM = hashlib.sha256(b"form").hexdigest()
-
-
-@pytest.fixture(scope="module")
-def register() -> Register:
-    return load_register("zaanstad")
 
 
 # --- who may record a consent given in a conversation -------------------------------------------

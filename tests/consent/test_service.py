@@ -6,7 +6,6 @@ Time is always passed in (`now_ns`), so expiry and withdrawal are tested without
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,24 +34,13 @@ from consent import (
     withdraw_consent,
 )
 from gateway.db import session_scope
-from registry import Register, load_register
+from registry import Register
 from tests.factories import make_consent_request
 
 T0 = 1_764_400_000_000_000_000
 HOUR = 3_600 * 10**9
 A, B = "ps-resident-a", "ps-resident-b"
 FORM = hashlib.sha256(b"scan of the signed form").hexdigest()
-
-
-@pytest.fixture(scope="module")
-def register() -> Register:
-    return load_register("zaanstad")
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with session_scope(engine) as s:
-        yield s
 
 
 def _give(session: Session, register: Register, who: str = A, at: int = T0, **kw: Any) -> Consent:

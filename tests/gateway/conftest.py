@@ -93,3 +93,18 @@ def token(settings: Settings, clock: FakeClock) -> Callable[..., dict[str, str]]
         return headers
 
     return make
+
+
+def store_record(client: TestClient, headers: dict[str, str], **fields: str) -> str:
+    """POST /v1/records (Sanne's intake notes in wt-oost unless `fields` say otherwise); the
+    new record's id."""
+    body = {
+        "resident": BSN_SANNE,
+        "category": "intake_notes",
+        "team": "wt-oost",
+        "content": "geheim",
+        **fields,
+    }
+    resp = client.post("/v1/records", json=body, headers=headers)
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["id"])

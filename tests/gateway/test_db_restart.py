@@ -15,7 +15,7 @@ from audit import AuditStore
 from gateway.settings import Settings
 from tests.conftest import terminate_backends
 
-from .conftest import BSN_SANNE
+from .conftest import store_record
 
 pytestmark = pytest.mark.postgres
 
@@ -36,18 +36,7 @@ def test_a_dropped_connection_fails_one_request_closed_then_the_pool_reconnects(
     it retries on a new one). The log stays one verifiable chain."""
     assert settings.database.pre_ping is False
     headers = token("u-anna", "team_generalist", teams=("wt-oost",), activity="wmo-support")
-    created = client.post(
-        "/v1/records",
-        json={
-            "resident": BSN_SANNE,
-            "category": "intake_notes",
-            "team": "wt-oost",
-            "content": "geheim",
-        },
-        headers=headers,
-    )
-    assert created.status_code == 201
-    rid = created.json()["id"]
+    rid = store_record(client, headers)
     assert client.get(f"/v1/records/{rid}", headers=headers).status_code == 200
 
     assert terminate_backends(pg_database_url) >= 1
@@ -67,12 +56,7 @@ def test_with_pre_ping_no_request_fails(make_client, token, settings, pg_databas
     settings.database.pre_ping = True
     client = make_client()
     headers = token("u-anna", "team_generalist", teams=("wt-oost",), activity="wmo-support")
-    created = client.post(
-        "/v1/records",
-        json={"resident": BSN_SANNE, "category": "intake_notes", "team": "wt-oost", "content": "x"},
-        headers=headers,
-    )
-    rid = created.json()["id"]
+    rid = store_record(client, headers, content="x")
     assert client.get(f"/v1/records/{rid}", headers=headers).status_code == 200
     assert terminate_backends(pg_database_url) >= 1
     codes = [client.get(f"/v1/records/{rid}", headers=headers).status_code for _ in range(3)]

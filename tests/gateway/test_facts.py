@@ -10,11 +10,9 @@ their exact ends, at withdrawals), field by field and in the same order.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
@@ -42,7 +40,7 @@ from gateway.exceptions import (
 from gateway.exceptions.service import DAY_NS
 from gateway.facts import NO_FACTS, ResidentFacts, resident_facts
 from policy.contract import ConsentFact
-from registry import Register, load_register
+from registry import Register
 from tests.factories import make_consent_request
 
 T0 = 1_764_400_000_000_000_000
@@ -57,17 +55,6 @@ ORGANISATIONS = (ZAANSTAD, ELSEWHERE, "")
 SUBJECTS = ("u-1", "u-2", "u-req", "u-nobody")
 REQUESTER = Actor("u-req", ("team_generalist",), "zaanstad")
 LEAD = Actor("u-lead", ("team_lead",), "zaanstad")
-
-
-@pytest.fixture(scope="module")
-def register() -> Register:
-    return load_register("zaanstad")
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with session_scope(engine) as s:
-        yield s
 
 
 def _give(session: Session, register: Register, who: str = A, at: int = T0, **kw: Any) -> Consent:

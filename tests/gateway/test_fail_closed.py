@@ -10,7 +10,7 @@ from gateway.records import CaseRecord
 from policy import EngineKind, build_engine
 from registry import load_register
 
-from .conftest import BSN_SANNE
+from .conftest import BSN_SANNE, store_record
 
 TEAM_HEADERS = {"sub": "u-anna", "teams": ("wt-oost",), "activity": "wmo-support"}
 
@@ -20,18 +20,7 @@ def _headers(token):
 
 
 def _seed(client, token) -> str:
-    resp = client.post(
-        "/v1/records",
-        json={
-            "resident": BSN_SANNE,
-            "category": "intake_notes",
-            "team": "wt-oost",
-            "content": "geheim",
-        },
-        headers=_headers(token),
-    )
-    assert resp.status_code == 201
-    return resp.json()["id"]
+    return store_record(client, _headers(token))
 
 
 def _refuse_audit_inserts(engine) -> None:
