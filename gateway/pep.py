@@ -4,11 +4,12 @@
     activity (header) ───┤
                          ▼
     1. facts      the resource as the policy sees it (resident → pseudonym)
-    2. facts      the resident's consents active at decision time → input.consents, and
+    2. resident   the resident's consents active at decision time → input.consents, and
                   the subject's active four-eyes exceptions for them → input.exceptions
                   (gateway/facts.py: one query per resident)
     3. decide     policy engine → Decision (any engine error: refusal)
-    4. audit      one record per decision, appended in the caller's transaction
+    4. audit      one record per decision: appended in the caller's transaction, or, for a
+                  read on PostgreSQL, by the group-commit writer (announced at step 1)
     5. answer     the route commits, then answers; a denied or failed decision raises
 
 Failing closed: if the engine fails, the failure itself is audited as a refusal and the
