@@ -4,11 +4,13 @@ It serves what a real provider (a DigiD broker, Keycloak, …) serves, no more:
 
 - `/.well-known/openid-configuration`  the discovery document (issuer, endpoints, jwks_uri,
   `code_challenge_methods_supported: ["S256"]`)
-- `/authorize`   checks client_id, redirect_uri, response_type=code, S256 challenge; "logs in"
-                 `subject` at once (no form) and 302s back with `code` and `state`
+- `/authorize`   checks client_id, redirect_uri (one of the client's registered ones),
+                 response_type=code, S256 challenge; "logs in" `subject` at once (no form) and
+                 302s back to that redirect_uri with `code` and `state`
 - `/token`       POST form: grant_type, code (single use), redirect_uri, client_id and the
                  `code_verifier`, which must hash to the challenge; answers an RS256 ID token
-                 with iss, aud, sub, the `bsn` claim, nonce, iat, exp
+                 with iss, aud, sub, the `bsn` claim, nonce, iat, exp, and `claims` (e.g. an
+                 officer's `roles`)
 - `/jwks`        the public key
 
 `requests` records every call, so a test can assert what the gateway sent.
@@ -32,10 +34,19 @@ from tests.fakes.jwks_server import SigningKey
 
 
 class OidcProvider:
-    def __init__(self, *, client_id: str, redirect_uri: str, subject: str) -> None:
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        redirect_uri: str,
+        subject: str,
+        also_redirect_to: tuple[str, ...] = (),
+        claims: dict[str, Any] | None = None,
+    ) -> None:
         self.client_id = client_id
-        self.redirect_uri = redirect_uri
+        self.redirect_uris = (redirect_uri, *also_redirect_to)  # registered for the client
         self.subject = subject
+        self.claims = dict(claims or {})
         self.key = SigningKey.rsa("fake-oidc-1")
         self.codes: dict[str, dict[str, str]] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
@@ -77,7 +88,7 @@ class OidcProvider:
         bad = (
             q.get("response_type") != "code"
             or q.get("client_id") != self.client_id
-            or q.get("redirect_uri") != self.redirect_uri
+            or q.get("redirect_uri") not in self.redirect_uris
             or q.get("code_challenge_method") != "S256"
             or not q.get("code_challenge")
             or "openid" not in q.get("scope", "").split()
@@ -90,7 +101,7 @@ class OidcProvider:
             "nonce": q.get("nonce", ""),
             "redirect_uri": q["redirect_uri"],
         }
-        back = f"{self.redirect_uri}?{urlencode({'code': code, 'state': q.get('state', '')})}"
+        back = f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}"
         return 302, {"Location": back}, None
 
     def _token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -117,6 +128,7 @@ class OidcProvider:
                 "nonce": pending["nonce"],
                 "iat": now,
                 "exp": now + 300,
+                **self.claims,
             }
         )
         return 200, {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer",

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
@@ -17,6 +19,7 @@ from gateway.demo import seed_demo
 from gateway.settings import Settings
 from gateway.web.console.i18n import CATALOGUE
 from policy import load_modules
+from tests.fakes.oidc_provider import OidcProvider
 
 from .conftest import BSN_SANNE, FakeClock
 
@@ -167,3 +170,97 @@ def test_flows_show_counts_only_and_verify_is_recorded(app_client: TestClient, t
     assert verified.details["ok"] == "true"
     assert verified.subject_id == "u-fg-1"
     assert "Intact" in c.get("/console/integrity").text
+
+
+# --- OIDC: the officer logs in at the organisation's provider (same client, own return) ----------
+
+CONSOLE_RETURN = "https://testserver/console/login/callback"
+
+
+def _oidc_console(settings: Settings, clock: FakeClock, provider: OidcProvider) -> TestClient:
+    configured = settings.model_copy(
+        update={
+            "web": settings.web.model_copy(
+                update={
+                    "oidc": settings.web.oidc.model_copy(
+                        update={
+                            "issuer": provider.issuer,
+                            "client_id": "doelbinding-web",
+                            "redirect_uri": "https://testserver/mijn/inloggen/terug",
+                        }
+                    ),
+                    "console_redirect_uri": CONSOLE_RETURN,
+                }
+            )
+        }
+    )
+    return TestClient(
+        create_app(configured, clock=clock),
+        base_url="https://testserver",
+        follow_redirects=False,
+        raise_server_exceptions=False,
+    )
+
+
+def _provider(**claims: object) -> OidcProvider:
+    return OidcProvider(
+        client_id="doelbinding-web",
+        redirect_uri="https://testserver/mijn/inloggen/terug",
+        also_redirect_to=(CONSOLE_RETURN,),
+        subject="fg-oidc-7",
+        claims=claims,
+    )
+
+
+def _log_in(client: TestClient, provider: OidcProvider):
+    start = client.get("/console/login/oidc")
+    assert start.status_code == 303, start.text
+    authorize = start.headers["location"]
+    assert authorize.startswith(provider.issuer + "/authorize?")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
+    assert query["redirect_uri"] == CONSOLE_RETURN
+    assert query["code_challenge_method"] == "S256"
+    back = urlsplit(httpx.get(authorize, follow_redirects=False).headers["location"])
+    assert back.path == "/console/login/callback"
+    return client.get(f"{back.path}?{back.query}")
+
+
+def test_an_officer_logs_in_with_oidc(settings, clock):
+    with (
+        _provider(roles=["privacy_officer"]) as provider,
+        _oidc_console(settings, clock, provider) as client,
+    ):
+        assert "/console/login/oidc" in client.get("/console/login").text
+        done = _log_in(client, provider)
+        assert done.status_code == 303, done.text
+        assert done.headers["location"] == "/console/versions"
+        page = client.get("/console/versions")
+        assert page.status_code == 200
+        assert "fg-oidc-7" in page.text  # the officer of the ID token
+        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+
+
+def test_oidc_without_the_privacy_officer_role_is_refused(settings, clock):
+    with (
+        _provider(roles=["team_generalist"]) as provider,
+        _oidc_console(settings, clock, provider) as client,
+    ):
+        done = _log_in(client, provider)
+        assert done.status_code == 403
+        assert client.get("/console/versions").status_code == 303  # still logged out
+        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+
+
+def test_oidc_callback_with_a_foreign_state_is_refused(settings, clock):
+    with (
+        _provider(roles=["privacy_officer"]) as provider,
+        _oidc_console(settings, clock, provider) as client,
+    ):
+        start = client.get("/console/login/oidc").headers["location"]
+        back = urlsplit(httpx.get(start, follow_redirects=False).headers["location"])
+        code = parse_qs(back.query)["code"][0]
+        resp = client.get("/console/login/callback", params={"code": code, "state": "forged"})
+        assert resp.status_code == 400
+        assert client.get("/console/versions").status_code == 303
+        assert not any(path == "/token" for _, path, _ in provider.requests)
+        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
