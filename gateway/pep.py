@@ -110,19 +110,27 @@ class Outcome:
                 raise Denied(d)
 
 
+@dataclass(frozen=True)
+class ActivePolicy:
+    """The engine a process decides with and the register it was built from: one reference,
+    read once per decision, so that a hot swap never pairs one version's engine with
+    another's register (the audit record's purpose comes from the register)."""
+
+    engine: PolicyEngine
+    register: Register
+
+
 class EnforcementPoint:
     def __init__(
         self,
         *,
-        engine: Callable[[], PolicyEngine],
-        register: Register,
+        policy: Callable[[], ActivePolicy],
         audit: AuditStore,
         pseudonymize: Callable[[str], str],
         writer: GroupCommitWriter | None = None,
         on_append: Callable[[int], None] | None = None,
     ) -> None:
-        self._engine = engine
-        self.register = register
+        self._policy = policy
         self._audit = audit
         self.pseudonymize = pseudonymize
         self._writer = writer
@@ -191,7 +199,8 @@ class EnforcementPoint:
         # A read on PostgreSQL tells the group-commit writer its record is on its way.
         with self._announced(session, action) as ticket:
             subject = self.subject_of(principal)
-            engine = self._engine()
+            active = self._policy()  # one version for every decision of this request
+            engine = active.engine
             facts: dict[str | None, ResidentFacts] = {None: NO_FACTS}
             inputs: list[DecisionInput] = []
             decisions: list[Decision] = []
@@ -235,7 +244,7 @@ class EnforcementPoint:
                         log.error("policy_engine_failed", error=type(exc).__name__)
                 decisions.append(ENGINE_FAILURE)
             entries = [
-                self._entry(inp, dec, res, engine.revision, ctx)
+                self._entry(inp, dec, res, active, ctx)
                 for inp, dec, res in zip(inputs, decisions, resources, strict=True)
             ]
             self._append(session, entries, own_txn=action == "read", ticket=ticket)
@@ -258,10 +267,10 @@ class EnforcementPoint:
         inp: DecisionInput,
         dec: Decision,
         res: ResourceFacts,
-        revision: str,
+        active: ActivePolicy,
         ctx: RequestContext,
     ) -> AuditEntry:
-        act = self.register.activities.get(inp.processing_activity)
+        act = active.register.activities.get(inp.processing_activity)
         basis: Basis | None = dec.basis
         return AuditEntry(
             event_type=f"{res.type}.{inp.action}",
@@ -284,7 +293,7 @@ class EnforcementPoint:
             basis_ref=basis.ref if basis else None,
             consent_id=basis.ref if basis and basis.type == "consent" else None,
             redacted=list(dec.redact),
-            policy_revision=revision,
+            policy_revision=active.engine.revision,
             request_id=ctx.request_id,
             trace_id=ctx.trace_id,
             span_id=ctx.span_id,
@@ -307,6 +316,7 @@ class EnforcementPoint:
         """Audit an event that is not a policy decision (a consent given or withdrawn, entries
         of the resident's access log held back)."""
         subject = self.subject_of(principal)
+        active = self._policy()
         self._append(
             session,
             [
@@ -322,12 +332,14 @@ class EnforcementPoint:
                     action=event_type.rsplit(".", 1)[-1],
                     allowed=True,
                     consent_id=consent_id,
-                    policy_revision=self._engine().revision,
+                    policy_revision=active.engine.revision,
                     request_id=ctx.request_id,
                     trace_id=ctx.trace_id,
                     span_id=ctx.span_id,
                     processing_activity=activity,
-                    purpose=act.purpose if (act := self.register.activities.get(activity)) else "",
+                    purpose=act.purpose
+                    if (act := active.register.activities.get(activity))
+                    else "",
                     details={**ctx.details, **(details or {})},
                 )
             ],

@@ -4,11 +4,12 @@
                                             │ each process polls the active revision
                                             ▼ (one indexed query every `watch_interval_seconds`)
     PolicyWatcher.refresh: load the version ─▶ compile it (a whole new engine) ─▶ swap ONE
-                           reference (EngineHolder.current); requests in flight finish on the
-                           engine they already hold, the next ones get the new engine
+                           reference (EngineHolder.active: the engine with its register);
+                           requests in flight finish on the version they already hold, the
+                           next ones get the new one
 
 No request is decided by a half-loaded version: the new engine is complete before the swap,
-and the enforcement point takes the engine once per request. A version that fails to load
+and the enforcement point takes the engine and its register once per request. A version that fails to load
 is not swapped in; the old one keeps deciding, and the failure is logged. With the OPA
 engine, building the new engine pushes its modules and register to OPA before the swap.
 

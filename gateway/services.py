@@ -11,7 +11,7 @@ from gateway.auth import TokenVerifier, load_or_create_dev_key
 from gateway.checkpointer import Checkpointer, load_or_create_signing_key
 from gateway.clock import Clock, system_clock
 from gateway.db import make_engine
-from gateway.pep import EnforcementPoint
+from gateway.pep import ActivePolicy, EnforcementPoint
 from gateway.policy_watcher import LoadedPolicy, PolicyWatcher
 from gateway.pseudonym import Pseudonymizer, load_or_create_key
 from gateway.settings import Settings
@@ -20,20 +20,25 @@ from registry import Register, load_register
 
 
 class EngineHolder:
-    """One reference to the current policy engine; a new version swaps it in one assignment."""
+    """One reference to the policy a process decides with: the engine and the register it
+    was built from, as one `ActivePolicy`. A new version swaps it in one assignment, so a
+    request never pairs one version's engine with another's register."""
 
-    def __init__(self, engine: PolicyEngine) -> None:
-        self.current = engine
+    def __init__(self, engine: PolicyEngine, register: Register) -> None:
+        self.active = ActivePolicy(engine, register)
 
-    def __call__(self) -> PolicyEngine:
-        return self.current
+    @property
+    def current(self) -> PolicyEngine:
+        return self.active.engine
+
+    def __call__(self) -> ActivePolicy:
+        return self.active
 
 
 @dataclass
 class Services:
     settings: Settings
     db: Engine
-    register: Register
     engines: EngineHolder
     audit: AuditStore
     pseudonymize: Pseudonymizer
@@ -44,12 +49,14 @@ class Services:
     #: Keeps this process on the active policy version (None: an engine pinned by the caller).
     policy_watcher: PolicyWatcher | None = None
 
+    @property
+    def register(self) -> Register:
+        """The register of the active policy version (labels, activity checks)."""
+        return self.engines.active.register
+
     def install_policy(self, loaded: LoadedPolicy) -> None:
-        """Swap in a fully built version: the register first (labels, activity checks), then
-        the engine, in one assignment."""
-        self.register = loaded.register
-        self.pep.register = loaded.register
-        self.engines.current = loaded.engine
+        """Swap in a fully built version: its engine and its register, in one assignment."""
+        self.engines.active = ActivePolicy(loaded.engine, loaded.register)
 
 
 def build_policy_engine(settings: Settings, register: Register) -> PolicyEngine:
@@ -93,7 +100,7 @@ def build_services(
         register, engine = loaded.register, loaded.engine
     else:
         register = load_register(settings.profile)
-    engines = EngineHolder(engine)
+    engines = EngineHolder(engine, register)
     audit = AuditStore()
     pseudonymize = build_pseudonymizer(settings)
     checkpointer = build_checkpointer(settings, db, clock)
@@ -105,14 +112,12 @@ def build_services(
     services = Services(
         settings=settings,
         db=db,
-        register=register,
         engines=engines,
         audit=audit,
         pseudonymize=pseudonymize,
         verifier=build_verifier(settings),
         pep=EnforcementPoint(
-            engine=engines,
-            register=register,
+            policy=engines,
             audit=audit,
             pseudonymize=pseudonymize,
             writer=writer,

@@ -28,7 +28,7 @@ def ready(services: ServicesDep) -> Health | JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001  (readiness reports any failure; it serves no data)
         checks["database"] = type(exc).__name__
-    checks["policy"] = services.engines().revision
+    checks["policy"] = services.engines.current.revision
     if checks["database"] != "ok":
         return JSONResponse(Health(status="unavailable", checks=checks).model_dump(), 503)
     return Health(status="ok", checks=checks)

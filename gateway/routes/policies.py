@@ -127,7 +127,7 @@ def _audit(
         municipality=principal.municipality,
         action=event,
         allowed=True,
-        policy_revision=services.engines().revision,
+        policy_revision=services.engines.current.revision,
         request_id=ctx.request_id,
         trace_id=ctx.trace_id,
         span_id=ctx.span_id,

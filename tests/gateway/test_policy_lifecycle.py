@@ -80,7 +80,7 @@ def test_the_shipped_policy_is_the_first_active_version(client, token):
     versions = client.get("/v1/policies", headers=token(*PO_1)).json()
     assert [v["state"] for v in versions] == ["active"]
     assert versions[0]["author"] == "system"
-    assert versions[0]["decision_revision"] == client.app.state.services.engines().revision
+    assert versions[0]["decision_revision"] == client.app.state.services.engines.current.revision
     one = client.get(f"/v1/policies/{versions[0]['revision']}", headers=token(*PO_1)).json()
     assert one["modules"] == load_modules()
     assert set(one["data"]["profiles"]) >= {"zaanstad", "haarlem"}
@@ -159,7 +159,7 @@ def test_a_compile_error_names_file_and_line(client, token):
 
 def test_a_harmless_change_activated_by_two_officers_decides_the_next_requests(client, token):
     rid = _intake_record(client, token)
-    old = client.app.state.services.engines().revision
+    old = client.app.state.services.engines.current.revision
     rev = _draft(client, token, _harmless(), "a comment")["revision"]
     test = client.post(f"/v1/policies/{rev}/test", headers=token(*PO_1))
     assert test.json()["passed"], test.text
@@ -219,7 +219,7 @@ def test_rollback_needs_two_officers_and_restores_the_earlier_version(client, to
     done = client.post(f"{url}/approve", headers=token(*PO_1))
     assert done.status_code == 200, done.text
     assert done.json()["state"] == "active"
-    assert client.app.state.services.engines().revision == shipped["decision_revision"]
+    assert client.app.state.services.engines.current.revision == shipped["decision_revision"]
     assert _read(client, token, rid, ANNA, ("wt-oost",), "wmo-support").status_code == 200
     assert _audit(client)[-1].policy_revision == shipped["decision_revision"]
     events = [r.event_type for r in _audit(client) if r.event_type.startswith("policy.")]
@@ -236,3 +236,29 @@ def test_the_bundle_follows_the_active_version(client, token):
     after = client.get("/v1/opa/bundle.tar.gz")
     assert after.headers["etag"] == f'"{new["decision_revision"]}"' != before
     assert client.get("/v1/opa/bundle.tar.gz", headers={"If-None-Match": before}).status_code == 200
+
+
+def test_a_swap_installs_the_engine_with_the_register_it_was_built_from(client, token):
+    """One reference holds both: the decisions after a swap carry the new version's revision
+    and the new register's purpose together, and the routes see that same register."""
+    from gateway.policy_watcher import LoadedPolicy, build_for
+
+    services = client.app.state.services
+    old = services.engines.active
+    activity = old.register.activities["wmo-support"].model_copy(update={"purpose": "care"})
+    register = old.register.model_copy(
+        update={"activities": {**old.register.activities, "wmo-support": activity}}
+    )
+    modules = {**load_modules(), "extra.rego": "package doelbinding.extra\n\nx := 1\n"}
+    engine = build_for(services.settings, modules, register)
+    assert engine.revision != old.engine.revision
+    services.install_policy(LoadedPolicy("test", modules, register, engine))
+    assert services.engines.active.engine is engine
+    assert services.register is register
+
+    rid = _intake_record(client, token)
+    assert _read(client, token, rid, ANNA, ("wt-oost",), "wmo-support").status_code == 200
+    with Session(services.db) as s:
+        last = s.exec(select(AuditRecord).order_by(col(AuditRecord.seq).desc())).first()
+    assert last is not None
+    assert (last.policy_revision, last.purpose) == (engine.revision, "care")

@@ -53,7 +53,7 @@ def append_event(
         municipality=principal.municipality,
         action=event_type.rsplit(".", 1)[-1],
         allowed=allowed,
-        policy_revision=services.engines().revision,
+        policy_revision=services.engines.current.revision,
         request_id=ctx.request_id,
         trace_id=ctx.trace_id,
         span_id=ctx.span_id,
