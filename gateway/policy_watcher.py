@@ -9,9 +9,10 @@
                            next ones get the new one
 
 No request is decided by a half-loaded version: the new engine is complete before the swap,
-and the enforcement point takes the engine and its register once per request. A version that fails to load
-is not swapped in; the old one keeps deciding, and the failure is logged. With the OPA
-engine, building the new engine pushes its modules and register to OPA before the swap.
+and the enforcement point takes the engine and its register once per request. A version that
+fails to load is not swapped in; the old one keeps deciding, and the failure is logged. With
+the OPA engine, building the new engine pushes its modules and register to OPA before the
+swap.
 
 A revision check works on SQLite and PostgreSQL alike; PostgreSQL LISTEN/NOTIFY would save
 the poll but not the fallback, so the poll is the one mechanism.
