@@ -33,7 +33,6 @@ from gateway.exceptions.models import (
     ExceptionEventType,
     ExceptionStatus,
 )
-from policy.contract import ExceptionFact
 from registry import Register
 
 DAY_NS = 86_400 * 10**9
@@ -307,22 +306,6 @@ def list_exceptions(
     return [v for v in views if status is None or v.status is status]
 
 
-def active_exceptions(
-    session: Session, resident_pseudonym: str, subject: str, now_ns: int
-) -> list[ExceptionView]:
-    """The approved, unrevoked, unexpired exceptions granted to `subject` for this resident:
-    what the enforcement point passes to the policy as `input.exceptions`."""
-    stmt = (
-        select(AccessException)
-        .where(AccessException.resident_pseudonym == resident_pseudonym)
-        .where(AccessException.subject == subject)
-        .order_by(col(AccessException.id))
-    )
-    return [
-        v for v in _views(session, session.exec(stmt), now_ns) if v.status is ExceptionStatus.ACTIVE
-    ]
-
-
 #: The active-exception rule as one Core statement for the enforcement point's hot path:
 #: approved, never revoked, and `now < valid_until_ns` (`status_of` gives ACTIVE for exactly
 #: these; tests/gateway/test_facts.py checks both agree). Bind `resident`, `subject`, `now`.
@@ -357,20 +340,3 @@ ACTIVE_EXCEPTION_FACTS = (
     )
     .order_by(col(AccessException.id))
 )
-
-
-def exception_facts(
-    session: Session, resident_pseudonym: str, subject: str, now_ns: int
-) -> tuple[ExceptionFact, ...]:
-    """`active_exceptions` as the policy's `input.exceptions`."""
-    return tuple(
-        ExceptionFact(
-            id=v.exception.id,
-            subject=v.exception.subject,
-            categories=tuple(v.exception.categories),
-            processing_activities=tuple(v.exception.processing_activities),
-            valid_from_ns=v.valid_from_ns or 0,
-            valid_until_ns=v.valid_until_ns or 0,
-        )
-        for v in active_exceptions(session, resident_pseudonym, subject, now_ns)
-    )

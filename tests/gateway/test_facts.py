@@ -1,6 +1,7 @@
-"""`resident_facts` (one UNION ALL query) against the two lookups it replaced, on SQLite and
-PostgreSQL: `active_consents` (consents, filtered by organisation) and `exception_facts`
-(four-eyes exceptions, status derived by `status_of` from the events).
+"""`resident_facts` (one UNION ALL query) against the reference rules, on SQLite and
+PostgreSQL: `active_consents` (consents, filtered by organisation) and the exceptions that
+`list_exceptions` shows as active (four-eyes exceptions, status derived by `status_of` from
+the events).
 
 The enforcement point passes what `resident_facts` returns to the policy; these tests hold it
 to the reference functions at every moment that matters (before, inside and after windows, at
@@ -32,14 +33,15 @@ from gateway.exceptions import (
     Actor,
     ExceptionRequest,
     ExceptionStateConflict,
+    ExceptionStatus,
     approve_exception,
-    exception_facts,
+    list_exceptions,
     request_exception,
     revoke_exception,
 )
 from gateway.exceptions.service import DAY_NS
 from gateway.facts import NO_FACTS, ResidentFacts, resident_facts
-from policy.contract import ConsentFact
+from policy.contract import ConsentFact, ExceptionFact
 from registry import Register
 from tests.factories import make_consent_request
 
@@ -108,7 +110,28 @@ def _reference(
         )
         for c in active_consents(session, resident, at, organisation=organisation)
     )
-    return ResidentFacts(consents, exception_facts(session, resident, subject, at))
+    # The exceptions the exceptions API shows as active (status derived from the events by
+    # `status_of`), for this subject, in id order.
+    active = list_exceptions(
+        session,
+        actor=LEAD,
+        now_ns=at,
+        status=ExceptionStatus.ACTIVE,
+        resident_pseudonym=resident,
+    )
+    exceptions = tuple(
+        ExceptionFact(
+            id=v.exception.id,
+            subject=v.exception.subject,
+            categories=tuple(v.exception.categories),
+            processing_activities=tuple(v.exception.processing_activities),
+            valid_from_ns=v.valid_from_ns or 0,
+            valid_until_ns=v.valid_until_ns or 0,
+        )
+        for v in sorted(active, key=lambda v: v.exception.id)
+        if v.exception.subject == subject
+    )
+    return ResidentFacts(consents, exceptions)
 
 
 def _assert_agree(
