@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.auth import issue_dev_token, load_or_create_dev_key
+from gateway.demo import seed_demo
 from gateway.settings import Settings
 
 BSN_SANNE = "999990019"
@@ -108,3 +110,29 @@ def store_record(client: TestClient, headers: dict[str, str], **fields: str) -> 
     resp = client.post("/v1/records", json=body, headers=headers)
     assert resp.status_code == 201, resp.text
     return str(resp.json()["id"])
+
+
+@pytest.fixture
+def web(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+    """The app over https://testserver with the demo data, redirects not followed: for the
+    resident pages and the console."""
+    app = create_app(settings, clock=clock)
+    services = app.state.services
+    seed_demo(services.db, services.pseudonymize, clock, "zaanstad")
+    with TestClient(
+        app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False
+    ) as c:
+        yield c
+    services.db.dispose()
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf(client: TestClient, path: str) -> str:
+    """The CSRF token of the form on `path`."""
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    match = CSRF_FIELD.search(page.text)
+    assert match, "no CSRF field on " + path
+    return match.group(1)

@@ -4,48 +4,23 @@ itself is tested in tests/browser/test_console.py."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from audit import AuditRecord
 from gateway.app import create_app
-from gateway.demo import seed_demo
 from gateway.settings import Settings
 from gateway.web.console.i18n import CATALOGUE
 from policy import load_modules
 from tests.fakes.oidc_provider import OidcProvider
 
-from .conftest import BSN_SANNE, FakeClock
+from .conftest import BSN_SANNE, FakeClock, csrf
 
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 WIM = ("u-wim", "team_generalist")
 WHY = "Crisis; eigen team niet bereikbaar."
-
-
-@pytest.fixture
-def app_client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
-    app = create_app(settings, clock=clock)
-    services = app.state.services
-    seed_demo(services.db, services.pseudonymize, clock, "zaanstad")
-    with TestClient(
-        app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False
-    ) as c:
-        yield c
-    services.db.dispose()
-
-
-def csrf(client: TestClient, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    match = _CSRF.search(page.text)
-    assert match, "no CSRF field on " + path
-    return match.group(1)
 
 
 def login(client: TestClient, officer: str = "u-fg-1") -> None:
@@ -71,8 +46,8 @@ def test_catalogues_have_both_languages():
     assert all(en and nl for en, nl in CATALOGUE.values())
 
 
-def test_login_language_headers_and_cookie(app_client: TestClient):
-    c = app_client
+def test_login_language_headers_and_cookie(web: TestClient):
+    c = web
     resp = c.get("/console/versions")
     assert (resp.status_code, resp.headers["location"]) == (303, "/console/login")
     login(c)
@@ -96,8 +71,8 @@ def test_login_language_headers_and_cookie(app_client: TestClient):
     assert c.post("/console/logout", data={"csrf_token": "wrong"}).status_code == 403
 
 
-def test_four_eyes_approve_and_activate_through_the_console(app_client: TestClient, token):
-    c = app_client
+def test_four_eyes_approve_and_activate_through_the_console(web: TestClient, token):
+    c = web
     modules = load_modules()
     modules["authz.rego"] += "\n# Harmless: a comment that changes the revision only.\n"
     drafted = c.post(
@@ -130,8 +105,8 @@ def test_four_eyes_approve_and_activate_through_the_console(app_client: TestClie
     assert "Harmless" in diff.text
 
 
-def test_emergency_access_is_reviewed_and_the_review_audited(app_client: TestClient, token):
-    c = app_client
+def test_emergency_access_is_reviewed_and_the_review_audited(web: TestClient, token):
+    c = web
     west = token(*WIM, teams=("wt-west",), activity="wmo-support")
     resp = c.get("/v1/records/r-demo-debts", headers=west | {"X-Break-Glass-Justification": WHY})
     assert resp.status_code == 200, resp.text
@@ -153,8 +128,8 @@ def test_emergency_access_is_reviewed_and_the_review_audited(app_client: TestCli
     assert "u-fg-1" in c.get("/console/reviews").text
 
 
-def test_flows_show_counts_only_and_verify_is_recorded(app_client: TestClient, token):
-    c = app_client
+def test_flows_show_counts_only_and_verify_is_recorded(web: TestClient, token):
+    c = web
     henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
     assert c.get("/v1/records/r-demo-intake", headers=henk).status_code == 403
     login(c)

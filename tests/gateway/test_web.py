@@ -21,30 +21,9 @@ from gateway.web.oidc import code_challenge
 from gateway.web.session import COOKIE_NAME
 from tests.fakes.oidc_provider import OidcProvider
 
-from .conftest import BSN_SANNE, FakeClock
+from .conftest import BSN_SANNE, CSRF_FIELD, FakeClock, csrf
 
 KEES = ("u-kees", "wi_client_manager")
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def web(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
-    app = create_app(settings, clock=clock)
-    services = app.state.services
-    seed_demo(services.db, services.pseudonymize, clock, "zaanstad")
-    with TestClient(
-        app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False
-    ) as c:
-        yield c
-    services.db.dispose()
-
-
-def csrf(client: TestClient, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    match = _CSRF.search(page.text)
-    assert match, "no CSRF field on " + path
-    return match.group(1)
 
 
 def login(client: TestClient, who: str = "sanne") -> None:
@@ -212,7 +191,7 @@ def test_give_then_withdraw_a_consent_and_the_next_access_is_refused(web, token)
     assert "Weet u zeker" in confirm.text
     assert "Het geldt meteen" in confirm.text
     assert kees_reads_health(web, token) == 200  # asking is not withdrawing
-    token_ = _CSRF.search(confirm.text).group(1)  # type: ignore[union-attr]
+    token_ = CSRF_FIELD.search(confirm.text).group(1)  # type: ignore[union-attr]
     done = web.post(f"/mijn/toestemmingen/{cid}/intrekken", data={"csrf_token": token_})
     assert done.status_code == 303
     assert kees_reads_health(web, token) == 403
