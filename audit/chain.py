@@ -92,12 +92,18 @@ class ChainReport:
     problem: str | None = None
 
 
-def check_row(row: Mapping[str, Any], prev: str, expected_seq: int) -> tuple[str | None, bytes]:
+def check_row(
+    row: Mapping[str, Any], prev: str, expected_seq: int, *, check_input: bool = True
+) -> tuple[str | None, bytes]:
     """(problem or None, the row's RFC 9162 leaf hash) for one row that should follow `prev`.
 
     A tombstone (`erased_at` set) no longer holds the bytes its hashes were made from: its link
     to the previous row and its stored leaf hash are all that is left to check here; the signed
     checkpoints cover the leaf hash.
+
+    `check_input=False` skips comparing the stored policy input with its digest (the row may
+    then leave the input out): the leaf and the chain hash cover the digest, not the input, so
+    what they prove does not depend on it. `audit verify` always checks it.
     """
     seq = int(row["seq"])
     if seq != expected_seq:
@@ -109,7 +115,7 @@ def check_row(row: Mapping[str, Any], prev: str, expected_seq: int) -> tuple[str
         if not stored or len(stored) != 64:
             return "tombstone without a leaf hash", b""
         return None, bytes.fromhex(stored)
-    if row.get("policy_input_sha256") != input_digest(row.get("policy_input")):
+    if check_input and row.get("policy_input_sha256") != input_digest(row.get("policy_input")):
         return "stored policy input was altered", b""
     data = canonical(payload_of(row))
     if hashlib.sha256(data).hexdigest() != row["hash"]:

@@ -145,13 +145,23 @@ class AuditStore:
         return records, held_back
 
     def iter_rows(
-        self, session: Session, batch: int = 1000, after: int = 0
+        self,
+        session: Session,
+        batch: int = 1000,
+        after: int = 0,
+        *,
+        with_policy_input: bool = True,
     ) -> Iterator[dict[str, Any]]:
-        """Every record after `after` as a plain dict, in `seq` order, fetched in batches."""
+        """Every record after `after` as a plain dict, in `seq` order, fetched in batches.
+
+        `with_policy_input=False` leaves out the stored policy input, the largest column (its
+        digest, `policy_input_sha256`, is part of the hashed payload and stays in).
+        """
         last = after
         table = SQLModel.metadata.tables["audit_records"]  # Core rows: no ORM objects
+        columns = [c for c in table.columns if with_policy_input or c.name != "policy_input"]
         while True:
-            stmt = select(table).where(table.c.seq > last).order_by(table.c.seq).limit(batch)
+            stmt = select(*columns).where(table.c.seq > last).order_by(table.c.seq).limit(batch)
             rows = session.execute(stmt).mappings().all()
             if not rows:
                 return

@@ -6,9 +6,10 @@
 
 `checkpoint` extends the tree from the last checkpoint to the newest record. Before it signs,
 it re-checks the chain and recomputes the leaf hash of every new record from its content, so a
-record altered before its first checkpoint is refused (ChainBroken), never signed. One writer
-at a time: a PostgreSQL advisory lock of its own (not the append lock, so appends go on);
-on SQLite the engine's BEGIN IMMEDIATE. A second checkpointer that loses the race finds
+record altered before its first checkpoint is refused (ChainBroken), never signed. (The stored
+policy input is not part of the leaf, only its digest is; `audit verify` compares the two.)
+One writer at a time: a PostgreSQL advisory lock of its own (not the append lock, so appends
+go on); on SQLite the engine's BEGIN IMMEDIATE. A second checkpointer that loses the race finds
 nothing new to sign.
 """
 
@@ -109,10 +110,12 @@ def checkpoint(
         )
     new_nodes: list[dict[str, Any]] = []
     seq = size
-    for row in store.iter_rows(session, batch=_BATCH, after=size):
+    # Without the stored policy inputs (the largest column): what is signed is the leaf, and
+    # the leaf covers an input through its digest; `audit verify` compares the two.
+    for row in store.iter_rows(session, batch=_BATCH, after=size, with_policy_input=False):
         if row["seq"] > head:
             break
-        problem, leaf = check_row(row, prev, seq + 1)
+        problem, leaf = check_row(row, prev, seq + 1, check_input=False)
         if problem is not None:
             raise ChainBroken(seq + 1, problem)
         new_nodes.extend(

@@ -117,6 +117,27 @@ def test_verify_names_the_altered_seq_and_checkpoints_refuse_it(
     assert caught.value.seq == 6
 
 
+def test_an_altered_policy_input_is_signed_over_but_verify_names_it(
+    engine: Engine, signer: NoteSigner
+) -> None:
+    """The checkpointer does not read stored policy inputs: a leaf covers an input through
+    its digest only, so what it signs does not depend on the input. `audit verify` compares
+    the input with its digest and names the record."""
+    with session_scope(engine) as s:
+        store.append(s, [make_entry(policy_input={"action": "read", "n": i}) for i in range(4)])
+    table = SQLModel.metadata.tables["audit_records"]
+    with engine.begin() as conn:
+        _disable_guard(conn)
+        conn.execute(
+            update(table).where(table.c.seq == 3).values(policy_input={"action": "handover"})
+        )
+
+    assert _checkpoint(engine, signer) == 4
+    report = _verify(engine, signer)
+    assert (report.ok, report.first_bad_seq) == (False, 3)
+    assert "policy input" in (report.problem or "")
+
+
 def test_a_rewritten_history_fails_at_the_signed_checkpoint(
     engine: Engine, signer: NoteSigner
 ) -> None:
