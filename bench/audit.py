@@ -175,13 +175,13 @@ def _worker(
     _quiet_logs()
     services = _services(url, Path(data_dir), migrate=False)
     assert services.checkpointer is not None
-    services.checkpointer.start()  # as the app's lifespan does: signing while appending
+    services.start()  # as the app's lifespan does: signing while appending
     _decide_loop(services, threads, 20, f"warm{no}")  # compile, connect, warm up
     start.wait()
     t0, c0 = time.monotonic(), time.process_time()
     _decide_loop(services, threads, per_thread, str(no), records)
     out.put((t0, time.monotonic(), time.process_time() - c0))
-    services.checkpointer.stop()
+    services.stop()
     services.db.dispose()
 
 

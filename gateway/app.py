@@ -35,20 +35,13 @@ from policy import PolicyEngine
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run the audit checkpointer and the policy watcher while the app serves (not when a
-    test skips the lifespan)."""
-    checkpointer = app.state.services.checkpointer
-    watcher = app.state.services.policy_watcher
-    if checkpointer is not None:
-        checkpointer.start()
-    if watcher is not None:
-        watcher.start()
+    test skips the lifespan); see `Services.start`."""
+    services: Services = app.state.services
+    services.start()
     try:
         yield
     finally:
-        if watcher is not None:
-            watcher.stop()
-        if checkpointer is not None:
-            checkpointer.stop()
+        services.stop()
 
 
 def create_app(

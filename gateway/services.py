@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -53,6 +54,26 @@ class Services:
     def register(self) -> Register:
         """The register of the active policy version (labels, activity checks)."""
         return self.engines.active.register
+
+    def start(self) -> None:
+        """Start this process's background work (the app's lifespan calls it): the audit
+        checkpointer and the policy watcher. Then freeze what startup built (modules, the
+        compiled policy, the register, the SQLAlchemy metadata): it lives as long as the
+        process, and frozen objects are left out of every garbage collection, which otherwise
+        walks them again and again while requests allocate."""
+        if self.checkpointer is not None:
+            self.checkpointer.start()
+        if self.policy_watcher is not None:
+            self.policy_watcher.start()
+        gc.collect()
+        gc.freeze()
+
+    def stop(self) -> None:
+        gc.unfreeze()  # collectable again (a test process starts and stops many apps)
+        if self.policy_watcher is not None:
+            self.policy_watcher.stop()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
 
     def install_policy(self, loaded: LoadedPolicy) -> None:
         """Swap in a fully built version: its engine and its register, in one assignment."""
