@@ -5,11 +5,12 @@
 1. Audited decisions/s: what GET /v1/records/{id} does per request (a read scope, the facts
    query, the embedded policy, the audit record durable before the answer), from concurrent
    clients, in 1 worker process and in one per core (as `uvicorn --workers N` runs the
-   gateway), each worker with its group-commit writer and checkpointer running; then what
-   GET /v1/residents/{resident}/records does for a dossier of 10 records (10 decisions and
-   10 audit records per request). SQLite: the records in the request's transaction;
-   PostgreSQL: group commit. Printed with the CPU each decision cost, in the workers and on
-   the whole machine (database and OS included). Target >= 1,000/s on PostgreSQL.
+   gateway), each worker started as the app starts it (`Services.start`) and with its
+   group-commit writer; then what GET /v1/residents/{resident}/records does for a dossier
+   of 10 records (10 decisions and 10 audit records per request). SQLite: the records in
+   the request's transaction; PostgreSQL: group commit. Printed with the CPU each decision
+   cost, in the workers and on the whole machine (database and OS included). Target
+   >= 1,000/s on PostgreSQL.
 2. Verify speed: `verify_log` (chain, leaf hashes, tree, signatures) over that log.
 3. At 1 M entries (PostgreSQL): inclusion-proof time and the resident access-log query p99.
    The million rows are precomputed (a valid chain, leaf hashes, every tree node and a signed
