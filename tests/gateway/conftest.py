@@ -112,10 +112,9 @@ def store_record(client: TestClient, headers: dict[str, str], **fields: str) -> 
     return str(resp.json()["id"])
 
 
-@pytest.fixture
-def web(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+def web_client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
     """The app over https://testserver with the demo data, redirects not followed: for the
-    resident pages and the console."""
+    resident pages and the console (a fixture's body: `yield from web_client(...)`)."""
     app = create_app(settings, clock=clock)
     services = app.state.services
     seed_demo(services.db, services.pseudonymize, clock, "zaanstad")
@@ -124,6 +123,11 @@ def web(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
     ) as c:
         yield c
     services.db.dispose()
+
+
+@pytest.fixture
+def web(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+    yield from web_client(settings, clock)
 
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -14,14 +14,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.app import create_app
-from gateway.demo import seed_demo
 from gateway.settings import Settings
 from gateway.web.oidc import code_challenge
 from gateway.web.session import COOKIE_NAME
 from tests.fakes.oidc_provider import OidcProvider
 
-from .conftest import BSN_SANNE, CSRF_FIELD, FakeClock, csrf
+from .conftest import BSN_SANNE, CSRF_FIELD, FakeClock, csrf, web_client
 
 KEES = ("u-kees", "wi_client_manager")
 
@@ -288,14 +286,7 @@ def oidc_web(settings: Settings, clock: FakeClock, provider: OidcProvider) -> It
             )
         }
     )
-    app = create_app(configured, clock=clock)
-    services = app.state.services
-    seed_demo(services.db, services.pseudonymize, clock, "zaanstad")
-    with TestClient(
-        app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False
-    ) as c:
-        yield c
-    app.state.services.db.dispose()
+    yield from web_client(configured, clock)
 
 
 def test_oidc_login_with_pkce(oidc_web, provider, token):
