@@ -38,7 +38,8 @@ default decision := {
 }
 
 decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
-	unregistered_role
+	some role in roles
+	not data.doelbinding.register.roles[role]
 } else := deny("unknown_action", msg_unknown_action, msg_nl_unknown_action) if {
 	not known_action
 } else := deny("unknown_resource_type", msg_unknown_resource_type, msg_nl_unknown_resource_type) if {
@@ -217,13 +218,6 @@ team_files := data.doelbinding.register.team_files[input.resource.team]
 # Validity
 # ---------------------------------------------------------------------------------------
 
-default unregistered_role := false
-
-unregistered_role if {
-	some role in roles
-	not data.doelbinding.register.roles[role]
-}
-
 known_action if action == "read"
 
 known_action if action == "create"
@@ -240,8 +234,6 @@ known_resource_type if rtype == "aggregate"
 # regional service (by its organisation id) acting, in its own domains, for a
 # municipality it serves. (An `else`: the regional services are read only when the first
 # test fails.)
-default same_municipality := false
-
 same_municipality := true if {
 	m := input.subject.municipality
 	data.doelbinding.register.municipalities[m]
