@@ -12,7 +12,7 @@ from fastapi import FastAPI, HTTPException
 from sqlmodel import Session
 
 from gateway.db import make_engine
-from gateway.records import CaseRecord
+from records import CaseRecord
 
 
 def create_app() -> FastAPI:

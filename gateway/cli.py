@@ -243,7 +243,7 @@ def policy_push(
     token: TokenOpt = "",
 ) -> None:
     """Upload a directory as a new draft version (data: the directory's, or the parent's)."""
-    from gateway.policies.content import content_from_dir
+    from lifecycle.content import content_from_dir
 
     modules, data = content_from_dir(directory)
     _call(

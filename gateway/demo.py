@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from gateway.clock import Clock
 from gateway.db import session_scope
-from gateway.records import CaseRecord
+from records import CaseRecord
 
 DEMO_RESIDENTS = {"sanne": "999990019", "joost": "999990020"}
 

@@ -13,12 +13,12 @@ Gateway errors (this module) plus the domain packages' errors map to a status he
     RecordNotFound, ConsentNotFound (incl. ConsentNotYours)   404
     ConsentValidationError     422  naming the field
     RecorderNotAllowed         403  only wijkteam roles record a consent on a resident's behalf
-    ExceptionNotFound          404  (four-eyes exceptions, gateway/exceptions)
+    ExceptionNotFound          404  (four-eyes exceptions, exceptions)
     ExceptionValidationError   422  naming the field
     ExceptionNotAllowed        403  this role may not request, approve or revoke
     FourEyesViolation          403  `four_eyes`: the approver is the requester or the grantee
     ExceptionStateConflict     409  approve what is not pending, revoke what is over
-    VersionNotFound            404  (policy versions, gateway/policies)
+    VersionNotFound            404  (policy versions, lifecycle)
     InvalidVersion             422  naming the field (modules or data)
     NotPrivacyOfficer          403  only privacy officers manage policy versions
     PolicyFourEyes             403  `four_eyes`: the approver is the requester
@@ -39,8 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from audit import AuditError
 from consent import ConsentNotFound, ConsentValidationError, RecorderNotAllowed
-from gateway.auth import AuthError, AuthFailure
-from gateway.exceptions import (
+from exceptions import (
     ExceptionError,
     ExceptionNotAllowed,
     ExceptionNotFound,
@@ -48,7 +47,8 @@ from gateway.exceptions import (
     ExceptionValidationError,
     FourEyesViolation,
 )
-from gateway.policies import (
+from gateway.auth import AuthError, AuthFailure
+from lifecycle import (
     InvalidVersion,
     LifecycleConflict,
     NotPrivacyOfficer,
@@ -56,8 +56,8 @@ from gateway.policies import (
     PolicyVersionError,
     VersionNotFound,
 )
-from gateway.records import RecordNotFound
 from policy import Decision, PolicyError
+from records import RecordNotFound
 
 log = structlog.get_logger("doelbinding.errors")
 

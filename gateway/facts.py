@@ -1,7 +1,7 @@
 """What a decision needs to know about a resident besides the record, in one round trip.
 
     input.consents    the resident's consents active at decision time (consent/)
-    input.exceptions  the subject's active four-eyes exceptions for them (gateway/exceptions/)
+    input.exceptions  the subject's active four-eyes exceptions for them (exceptions/)
 
 Each package owns its rule as one Core statement with bind parameters; this module only puts
 the two side by side (UNION ALL), so that a governed request costs one query instead of two
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
 from consent import ACTIVE_CONSENT_FACTS, counts_for
-from gateway.exceptions import ACTIVE_EXCEPTION_FACTS
+from exceptions import ACTIVE_EXCEPTION_FACTS
 from policy.contract import ConsentFact, ExceptionFact
 
 _CONSENT, _EXCEPTION = "c", "e"

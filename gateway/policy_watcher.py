@@ -33,9 +33,9 @@ from sqlmodel import Session
 
 from gateway.clock import Clock
 from gateway.db import session_scope
-from gateway.policies import service
-from gateway.policies.content import register_for, shipped_content
 from gateway.settings import Settings
+from lifecycle import service
+from lifecycle.content import register_for, shipped_content
 from policy import EngineKind, PolicyEngine, PolicyError, build_engine
 from registry import Register, RegistryError
 

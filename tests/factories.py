@@ -12,7 +12,7 @@ from typing import Any
 
 from audit import AuditEntry, AuditStore
 from consent import ConsentRequest
-from gateway.records import CaseRecord
+from records import CaseRecord
 
 _counter = itertools.count(1)
 

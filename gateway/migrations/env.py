@@ -5,20 +5,19 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import aggregates.models
 import audit.models
 import consent.models
-import gateway.aggregates.models
-import gateway.exceptions.models
-import gateway.policies.models
-import gateway.records.models  # (each import registers its tables on the metadata)
+import exceptions.models
+import lifecycle.models
 from gateway.db import make_engine
 
 _ = (
     audit.models,
     consent.models,
-    gateway.aggregates.models,
-    gateway.exceptions.models,
-    gateway.policies.models,
+    aggregates.models,
+    exceptions.models,
+    lifecycle.models,
 )
 target_metadata = SQLModel.metadata
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, status
 from pydantic import ValidationError
 
-from gateway.aggregates import PERIOD, AggregateCount, latest_counts, record_count
+from aggregates import PERIOD, AggregateCount, latest_counts, record_count
 from gateway.clock import rfc3339
 from gateway.db import read_scope, session_scope
 from gateway.deps import ActivityDep, ContextDep, PrincipalDep, ServicesDep

@@ -9,11 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
-from gateway.auth import Principal
-from gateway.clock import rfc3339
-from gateway.db import session_scope
-from gateway.deps import ContextDep, PrincipalDep, ServicesDep
-from gateway.exceptions import (
+from exceptions import (
     Actor,
     ExceptionNotAllowed,
     ExceptionRequest,
@@ -25,6 +21,10 @@ from gateway.exceptions import (
     request_exception,
     revoke_exception,
 )
+from gateway.auth import Principal
+from gateway.clock import rfc3339
+from gateway.db import session_scope
+from gateway.deps import ContextDep, PrincipalDep, ServicesDep
 from gateway.pep import RequestContext
 from gateway.schemas import ExceptionCreate, ExceptionList, ExceptionPublic, ExceptionRevoke
 from gateway.services import Services

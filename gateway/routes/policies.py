@@ -22,11 +22,11 @@ from gateway.clock import rfc3339
 from gateway.db import session_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
 from gateway.pep import RequestContext
-from gateway.policies import NotPrivacyOfficer, PolicyVersionEvent, VersionEvent, service
-from gateway.policies.checks import replay, run_tests
-from gateway.policies.content import decision_revision
-from gateway.policies.service import VersionStatus
 from gateway.services import Services
+from lifecycle import NotPrivacyOfficer, PolicyVersionEvent, VersionEvent, service
+from lifecycle.checks import replay, run_tests
+from lifecycle.content import decision_revision
+from lifecycle.service import VersionStatus
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 

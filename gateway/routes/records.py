@@ -11,8 +11,6 @@ from gateway.db import read_scope, session_scope
 from gateway.deps import ActivityDep, ContextDep, PrincipalDep, ServicesDep
 from gateway.errors import InvalidField
 from gateway.pep import ResourceFacts
-from gateway.records import CaseRecord, create_record, get_record, list_for_resident
-from gateway.records.service import new_record_id
 from gateway.schemas import (
     HandoverRequest,
     HandoverResult,
@@ -22,6 +20,8 @@ from gateway.schemas import (
     RecordPublic,
 )
 from policy import Decision
+from records import CaseRecord, create_record, get_record, list_for_resident
+from records.service import new_record_id
 from registry import Register
 
 router = APIRouter(prefix="/v1", tags=["records"])

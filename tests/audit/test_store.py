@@ -31,7 +31,7 @@ from audit.chain import canonical, payload_of, record_hash
 from audit.merkle import leaf_hash
 from consent import give_consent, withdraw_consent
 from gateway.db import session_scope
-from gateway.records import CaseRecord, create_record
+from records import CaseRecord, create_record
 from registry import Register
 from tests.factories import (
     POLICY_INPUT,

@@ -28,8 +28,7 @@ from consent import (
     give_consent,
     withdraw_consent,
 )
-from gateway.db import session_scope
-from gateway.exceptions import (
+from exceptions import (
     Actor,
     ExceptionRequest,
     ExceptionStateConflict,
@@ -39,7 +38,8 @@ from gateway.exceptions import (
     request_exception,
     revoke_exception,
 )
-from gateway.exceptions.service import DAY_NS
+from exceptions.service import DAY_NS
+from gateway.db import session_scope
 from gateway.facts import NO_FACTS, ResidentFacts, resident_facts
 from policy.contract import ConsentFact, ExceptionFact
 from registry import Register

@@ -6,8 +6,8 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
 from audit import AuditRecord
-from gateway.records import CaseRecord
 from policy import EngineKind, build_engine
+from records import CaseRecord
 from registry import load_register
 
 from .conftest import BSN_SANNE, store_record

@@ -11,7 +11,7 @@ from audit import AuditRecord
 from gateway.app import create_app
 from gateway.auth import issue_dev_token, load_or_create_dev_key
 from gateway.demo import seed_demo
-from gateway.records import CaseRecord
+from records import CaseRecord
 
 from .conftest import BSN_JOOST, BSN_SANNE
 

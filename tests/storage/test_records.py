@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from gateway.db import make_engine, session_scope
 from gateway.migrate import alembic_config
-from gateway.records import RecordNotFound, create_record, get_record, list_for_resident
+from records import RecordNotFound, create_record, get_record, list_for_resident
 from tests.factories import make_record
 
 TABLES = {"audit_records", "case_records", "consents", "consent_events"}

@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gateway.clock import rfc3339
 from gateway.db import session_scope
 from gateway.deps import ContextDep, ServicesDep
-from gateway.policies import PolicyFourEyes, PolicyVersionError, VersionEvent, service
 from gateway.routes import policies as policies_api
 from gateway.services import Services
 from gateway.settings import OidcSettings
@@ -27,6 +26,7 @@ from gateway.web.console.session import PRIVACY_OFFICER, ConsoleCodec, ConsoleSe
 from gateway.web.oidc import OidcClient, OidcError
 from gateway.web.session import CSRF_FIELD
 from gateway.web.site import Web
+from lifecycle import PolicyFourEyes, PolicyVersionError, VersionEvent, service
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

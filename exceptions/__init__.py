@@ -1,7 +1,7 @@
 """Four-eyes exceptions (DESIGN rule 1, fourth bullet): requested by one person, approved by
 another, time-limited. Models and service, no HTTP; the policy decides what they allow."""
 
-from gateway.exceptions.errors import (
+from exceptions.errors import (
     ExceptionError,
     ExceptionNotAllowed,
     ExceptionNotFound,
@@ -9,13 +9,13 @@ from gateway.exceptions.errors import (
     ExceptionValidationError,
     FourEyesViolation,
 )
-from gateway.exceptions.models import (
+from exceptions.models import (
     AccessException,
     AccessExceptionEvent,
     ExceptionEventType,
     ExceptionStatus,
 )
-from gateway.exceptions.service import (
+from exceptions.service import (
     ACTIVE_EXCEPTION_FACTS,
     APPROVER_ROLES,
     MAX_VALID_DAYS,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from gateway.records.models import CaseRecord
+from records.models import CaseRecord
 
 
 class RecordNotFound(LookupError):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from gateway.aggregates.models import AggregateCount
+from aggregates.models import AggregateCount
 
 #: `2025`, `2025-06`, `2025-Q2` or `2025-W23`: periods, never a date of birth or a BSN.
 PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-W(0[1-9]|[1-4]\d|5[0-3]))?$")

@@ -54,7 +54,7 @@ def run_tests(
 def _test_in_child(
     send: Callable[[Any], None], modules: dict[str, str], data: dict[str, Any]
 ) -> None:
-    from gateway.policies.content import register_for
+    from lifecycle.content import register_for
     from policy import (  # imported only in the child process
         EmbeddedEngine,
         PolicyCompileError,
@@ -149,7 +149,7 @@ def _replay_in_child(
 ) -> None:
     from pydantic import ValidationError  # imported only in the child process
 
-    from gateway.policies.content import register_for
+    from lifecycle.content import register_for
     from policy import DecisionInput, EmbeddedEngine, PolicyError
 
     try:

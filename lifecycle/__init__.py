@@ -6,7 +6,7 @@ second officer approves; the gateway then swaps its engine (gateway/policy_watch
 See docs/policy-lifecycle.md.
 """
 
-from gateway.policies.errors import (
+from lifecycle.errors import (
     InvalidVersion,
     LifecycleConflict,
     NotPrivacyOfficer,
@@ -14,7 +14,7 @@ from gateway.policies.errors import (
     PolicyVersionError,
     VersionNotFound,
 )
-from gateway.policies.models import PolicyVersion, PolicyVersionEvent, VersionEvent, VersionState
+from lifecycle.models import PolicyVersion, PolicyVersionEvent, VersionEvent, VersionState
 
 __all__ = [
     "InvalidVersion",

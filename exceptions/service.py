@@ -20,14 +20,14 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from gateway.exceptions.errors import (
+from exceptions.errors import (
     ExceptionNotAllowed,
     ExceptionNotFound,
     ExceptionStateConflict,
     ExceptionValidationError,
     FourEyesViolation,
 )
-from gateway.exceptions.models import (
+from exceptions.models import (
     AccessException,
     AccessExceptionEvent,
     ExceptionEventType,

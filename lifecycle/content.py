@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from gateway.policies.errors import InvalidVersion
+from lifecycle.errors import InvalidVersion
 from policy import load_modules, revision
 from registry import Register, RegistryError, load_register
 from registry.loader import DATA_DIR, PROFILES_DIR

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from gateway.policies.content import validate, version_revision
-from gateway.policies.errors import LifecycleConflict, PolicyFourEyes, VersionNotFound
-from gateway.policies.models import (
+from lifecycle.content import validate, version_revision
+from lifecycle.errors import LifecycleConflict, PolicyFourEyes, VersionNotFound
+from lifecycle.models import (
     ACTIVATING,
     PolicyVersion,
     PolicyVersionEvent,
