@@ -114,12 +114,14 @@ class AuditStore:
         `held_back_after` maps a confidential activity to an RFC 3339 cutoff: its records that
         occurred after the cutoff are not returned, only counted. `since`/`until` bound
         `occurred_at` (RFC 3339 strings of one fixed format compare as times). The log's own
-        bookkeeping (`access_log.*` events) is not part of the page.
+        bookkeeping is not part of the page: `access_log.*` events, and the resident's own
+        reads of their questions (`question.read` by the resident; the privacy officer's stay).
         """
         rec = AuditRecord
         base: list[ColumnElement[bool]] = [
             col(rec.resident) == pseudonym,
             not_(col(rec.event_type).startswith("access_log.")),
+            not_(and_(col(rec.event_type) == "question.read", col(rec.subject_id) == pseudonym)),
         ]
         if since:
             base.append(col(rec.occurred_at) >= since)

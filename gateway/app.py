@@ -23,6 +23,7 @@ from gateway.routes import (
     me,
     opa_bundle,
     policies,
+    questions,
     records,
     registry,
 )
@@ -71,6 +72,7 @@ def create_app(
         exceptions,
         aggregates,
         me,
+        questions,
         audit,
         authzen,
         opa_bundle,

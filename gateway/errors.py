@@ -18,6 +18,8 @@ Gateway errors (this module) plus the domain packages' errors map to a status he
     ExceptionNotAllowed        403  this role may not request, approve or revoke
     FourEyesViolation          403  `four_eyes`: the approver is the requester or the grantee
     ExceptionStateConflict     409  approve what is not pending, revoke what is over
+    QuestionNotFound           404  (residents' questions)
+    QuestionValidationError    422  naming the field
     VersionNotFound            404  (policy versions, lifecycle)
     InvalidVersion             422  naming the field (modules or data)
     NotPrivacyOfficer          403  only privacy officers manage policy versions
@@ -57,6 +59,7 @@ from lifecycle import (
     VersionNotFound,
 )
 from policy import Decision, PolicyError
+from questions import QuestionError, QuestionNotFound, QuestionValidationError
 from records import RecordNotFound
 
 log = structlog.get_logger("doelbinding.errors")
@@ -148,8 +151,10 @@ def to_response(exc: Exception) -> JSONResponse:
             return _problem(404, "not_found", str(exc))
         case ExceptionStateConflict(status=current):
             return _problem(409, "conflict", str(exc), exception_status=current)
-        case ExceptionNotFound():
+        case ExceptionNotFound() | QuestionNotFound():
             return _problem(404, "not_found", str(exc))
+        case QuestionValidationError(field=field, message=message):
+            return _unprocessable(field, message)
         case RecordNotFound() | ConsentNotFound() | NotFound():
             return _problem(404, "not_found", str(exc))
         case Denied(decision=decision):
@@ -185,6 +190,7 @@ def install(app: FastAPI) -> None:
         ConsentValidationError,
         RecorderNotAllowed,
         ExceptionError,
+        QuestionError,
         PolicyVersionError,
         PolicyError,
         AuditError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -464,3 +464,82 @@ class AggregateCountPublic(BaseModel):
 
 class AggregateCountList(BaseModel):
     counts: list[AggregateCountPublic]
+
+
+# --- residents' questions ("Klopt er iets niet?") ---------------------------------------------
+
+
+class QuestionCreate(_Body):
+    entry_seq: int = Field(
+        gt=0, lt=2**62, description="The access-log entry (`seq`) the question is about."
+    )
+    kind: Literal["question", "objection"] = Field(
+        default="question",
+        description="`question`: something is unclear; `objection`: you think it was not allowed.",
+    )
+    text: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="In your own words. Write no more personal data than needed: the entry "
+        "already says what it is about.",
+    )
+
+
+class AnswerCreate(_Body):
+    text: str = Field(min_length=1, max_length=2000, description="The answer, in plain Dutch.")
+
+
+class ContactPublic(BaseModel):
+    privacy_officer: str = Field(description="Who answers.")
+    email: str
+    phone: str = ""
+    url: str = ""
+    answer_days: int = Field(description="The answer term in days, from the asking.")
+
+
+class AnswerPublic(BaseModel):
+    text: str
+    answered_at: str
+    answered_by: str = Field(
+        description="For residents always 'de privacy officer' (never an employee id)."
+    )
+
+
+class QuestionPublic(BaseModel):
+    id: str
+    entry_seq: int
+    kind: str
+    text: str
+    asked_at: str
+    answer_due: str = Field(description="The end of the answer term.")
+    status: str = Field(description="open or answered (derived from the answers).")
+    answers: list[AnswerPublic]
+
+
+class QuestionList(BaseModel):
+    questions: list[QuestionPublic]
+    contact: ContactPublic | None = Field(description="Who answers, and within what term.")
+
+
+class QuestionSummaryPublic(BaseModel):
+    """A question in the officer's queue: no text, no resident (open it to read it)."""
+
+    id: str
+    kind: str
+    asked_at: str
+    answer_due: str
+    overdue: bool
+    status: str
+
+
+class QuestionQueue(BaseModel):
+    questions: list[QuestionSummaryPublic]
+
+
+class QuestionDetail(QuestionPublic):
+    """A question as the privacy officer reads it: with the entry it is about (audit
+    metadata, never case content) and the resident's pseudonym."""
+
+    resident_pseudonym: str
+    municipality: str
+    entry: AccessLogEntry | None

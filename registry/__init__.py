@@ -9,6 +9,7 @@ from registry.loader import available_profiles, load_register
 from registry.models import (
     Activity,
     Category,
+    Contact,
     Flow,
     LegalBasis,
     Municipality,
@@ -19,6 +20,7 @@ from registry.models import (
 __all__ = [
     "Activity",
     "Category",
+    "Contact",
     "Flow",
     "InvalidRegister",
     "LegalBasis",

@@ -49,6 +49,7 @@ def load_register(
                 "teams": prof.get("teams", {}),
                 "mandates": prof.get("mandates", {}),
                 "regional_services": prof.get("regional_services", {}),
+                "contact": prof.get("contact"),
             }
         )
     except ValidationError as exc:

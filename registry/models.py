@@ -109,6 +109,21 @@ class Municipality(_Frozen):
     organisation: str
 
 
+class Contact(_Frozen):
+    """Who answers a resident's question or objection, and within what term (data of the
+    profile, shown on the resident's pages)."""
+
+    privacy_officer: str = Field(description="Who answers, as a resident reads it.")
+    email: str
+    phone: str = ""
+    url: str = Field(default="", description="A page of the municipality about privacy.")
+    answer_days: int = Field(
+        gt=0,
+        le=90,
+        description="The answer term in days (AVG art. 12 lid 3: within a month, extendable).",
+    )
+
+
 class Register(_Frozen):
     """The default register merged with one municipality profile."""
 
@@ -125,6 +140,9 @@ class Register(_Frozen):
     teams: dict[str, Team]
     mandates: dict[str, tuple[str, ...]]
     regional_services: dict[str, RegionalService] = Field(default_factory=dict)
+    contact: Contact | None = Field(
+        default=None, description="The privacy officer residents can ask; from the profile."
+    )
 
     def legal_bases(self) -> dict[str, str]:
         """Every article the register can give as a basis: `activity:<id>`/`flow:<id>` → article."""

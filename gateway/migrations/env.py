@@ -10,6 +10,7 @@ import audit.models
 import consent.models
 import exceptions.models
 import lifecycle.models
+import questions.models
 from gateway.db import make_engine
 
 _ = (
@@ -18,6 +19,7 @@ _ = (
     aggregates.models,
     exceptions.models,
     lifecycle.models,
+    questions.models,
 )
 target_metadata = SQLModel.metadata
 

@@ -12,13 +12,16 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlmodel import Session
 
 from audit import AuditRecord
+from consent.texts import organisations
 from gateway.clock import rfc3339
 from gateway.db import session_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
 from gateway.errors import InvalidField, NotFound
 from gateway.schemas import AccessLog, AccessLogEntry, LegalBasisPublic
+from gateway.services import Services
 from registry import Register
 
 router = APIRouter(prefix="/v1/me", tags=["residents"])
@@ -49,16 +52,32 @@ def _basis(reg: Register, rec: AuditRecord) -> LegalBasisPublic | None:
     )
 
 
+def organisation_label(reg: Register, organisation: str) -> str:
+    """The name the pages use ("gemeente Zaanstad", "Regionale Sociale Dienst …"), else the id."""
+    if organisation in reg.regional_services:
+        return reg.regional_services[organisation].label
+    return organisations(reg).get(organisation, organisation)
+
+
+_QUESTION_EVENTS = {
+    "question.create": "U heeft een vraag gesteld aan de privacy officer.",
+    "question.read": "De privacy officer heeft uw vraag gelezen.",
+    "question.answer": "De privacy officer heeft uw vraag beantwoord.",
+}
+
+
 def summary(reg: Register, rec: AuditRecord) -> str:
     """One or two short sentences in plain Dutch: who (role, never a name), what, why, and
-    whether it was allowed."""
+    whether it was allowed. Organisations by the names the pages use."""
     if rec.event_type == "consent.given":
         return "U heeft toestemming gegeven."
     if rec.event_type == "consent.withdrawn":
         return "U heeft uw toestemming ingetrokken."
+    if rec.event_type in _QUESTION_EVENTS and rec.allowed:
+        return _QUESTION_EVENTS[rec.event_type]
     role = next((reg.roles[r].label for r in rec.subject_roles if r in reg.roles), None)
     who = f"Een medewerker ({role.lower()})" if role else "Een medewerker"
-    org = f" van {rec.organisation}" if rec.organisation else ""
+    org = f" van {organisation_label(reg, rec.organisation)}" if rec.organisation else ""
     cat = reg.categories.get(rec.category or "")
     what = f"uw gegevens over '{cat.label.lower()}'" if cat else "uw gegevens"
     act = reg.activities.get(rec.processing_activity)
@@ -110,6 +129,20 @@ def to_entry(reg: Register, rec: AuditRecord) -> AccessLogEntry:
         summary=summary(reg, rec),
         proof=f"/v1/audit/proofs/inclusion?seq={rec.seq}",
     )
+
+
+def visible_entry(
+    services: Services, session: Session, pseudonym: str, seq: int, now_ns: int
+) -> AuditRecord | None:
+    """Entry `seq` if the resident sees it in their own access log now: about them, not the
+    log's bookkeeping, and not held back for a running investigation; else None."""
+    rec = session.get(AuditRecord, seq)
+    if rec is None or rec.resident != pseudonym or rec.event_type.startswith("access_log."):
+        return None
+    act = services.register.activities.get(rec.processing_activity)
+    days = act.confidential_days if act is not None else 0
+    held_back = days > 0 and rec.occurred_at > rfc3339(now_ns - days * _DAY_NS)
+    return None if held_back else rec
 
 
 def _day(d: date) -> str:

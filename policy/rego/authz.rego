@@ -52,6 +52,9 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 	rtype == "audit_log"
 	action == "read"
 	privacy_officer
+} else := question_decision if {
+	# A resident's question or objection about their own access log (AVG art. 12, 38 lid 4).
+	rtype == "question"
 } else := deny("unknown_activity", msg_unknown_activity, msg_nl_unknown_activity) if {
 	not act_purpose
 } else := deny("unknown_category", msg_unknown_category, msg_nl_unknown_category) if {
@@ -224,11 +227,15 @@ known_action if action == "create"
 
 known_action if action == "handover"
 
+known_action if action == "answer"
+
 known_resource_type if rtype == "record"
 
 known_resource_type if rtype == "audit_log"
 
 known_resource_type if rtype == "aggregate"
+
+known_resource_type if rtype == "question"
 
 # Rule 8: a subject never sees data of another municipality of the profile, except a
 # regional service (by its organisation id) acting, in its own domains, for a
@@ -284,6 +291,37 @@ own_resource if {
 own_category if rtype == "audit_log"
 
 own_category if category_in_activity
+
+# ---------------------------------------------------------------------------------------
+# Questions ("Klopt er iets niet?"): a resident asks about, or objects to, an entry of their
+# own access log (under their own-access activity: ask and read, only their own); the
+# privacy officer of their municipality reads and answers (AVG art. 38 lid 4: residents may
+# turn to the officer with every question about the processing of their data). The
+# municipality check above already holds. Nobody else, and no other action.
+# ---------------------------------------------------------------------------------------
+
+question_decision := allow("own_question", msg_own_question, msg_nl_own_question, "law", act_article) if {
+	act_purpose == "own_access"
+	mandated
+	resident_question_action
+	own_resource
+} else := allow("privacy_officer_answers", msg_privacy_officer_answers, msg_nl_privacy_officer_answers, "role", "AVG art. 38 lid 4") if {
+	act_purpose == "own_access"
+	privacy_officer
+	officer_question_action
+} else := deny("not_own_data", msg_not_own_data, msg_nl_not_own_data) if {
+	act_purpose == "own_access"
+	mandated
+	resident_question_action
+} else := deny("questions_by_resident_and_privacy_officer", msg_questions_by_resident_and_privacy_officer, msg_nl_questions_by_resident_and_privacy_officer)
+
+resident_question_action if action == "create"
+
+resident_question_action if action == "read"
+
+officer_question_action if action == "read"
+
+officer_question_action if action == "answer"
 
 # ---------------------------------------------------------------------------------------
 # Handover (rule 4): only a member of the team holding the record, under a team activity
@@ -418,6 +456,18 @@ msg_nl_own_data := "Inwoners mogen hun eigen gegevens inzien."
 msg_privacy_officer_audit_metadata := "The privacy officer may read audit metadata to supervise processing."
 
 msg_nl_privacy_officer_audit_metadata := "De privacy officer mag de logboekgegevens inzien voor toezicht."
+
+msg_own_question := "Residents may ask about, or object to, entries of their own access log."
+
+msg_nl_own_question := "U mag een vraag stellen over uw eigen gegevens, of bezwaar maken."
+
+msg_privacy_officer_answers := "The privacy officer of the resident's municipality reads and answers residents' questions."
+
+msg_nl_privacy_officer_answers := "De privacy officer van uw gemeente leest en beantwoordt uw vraag."
+
+msg_questions_by_resident_and_privacy_officer := "Only the resident asks, and only the privacy officer of their municipality answers, under the own-access activity."
+
+msg_nl_questions_by_resident_and_privacy_officer := "Alleen de inwoner zelf stelt een vraag, en alleen de privacy officer van de gemeente beantwoordt die."
 
 msg_case_handover := "The team that holds the case hands it over to another team."
 
