@@ -17,11 +17,12 @@ from gateway.web.site import STATIC, CsrfRejected, LoginRequired, Web, login_req
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    from gateway.web import routes
+    from gateway.web import questions, routes
 
     web = Web(settings)
     app.state.web = web
     app.include_router(routes.router)
+    app.include_router(questions.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(SecurityHeaders, prefixes=("/mijn", "/static"))
 

@@ -22,6 +22,7 @@ from gateway.demo import DEMO_RESIDENTS
 from gateway.deps import ContextDep, ServicesDep
 from gateway.routes import consents as consent_api
 from gateway.routes import me as me_api
+from gateway.routes import questions as questions_api
 from gateway.schemas import ConsentCreate
 from gateway.services import Services
 from gateway.web.oidc import OidcError
@@ -205,7 +206,12 @@ def timeline(
     tot: str | None = None,
     categorie: str | None = None,
     voor: Annotated[int | None, Query(gt=0)] = None,
+    regel: Annotated[int | None, Query(gt=0, lt=2**62)] = None,
 ) -> Response:
+    """`?regel=N` opens the page that holds entry N (links from other pages use it, so an
+    older entry is found too)."""
+    if regel is not None and voor is None:
+        voor = regel + 1
     since, since_ok = _date(van)
     until, until_ok = _date(tot)
     errors: dict[str, str] = {}
@@ -232,6 +238,10 @@ def timeline(
         )
     wording = _wording(services, web)
     entries = [wording.entry(e) for e in log.entries] if log else []
+    asked: dict[int, list[Any]] = {}
+    if entries:  # the resident's own questions, shown on the entry they are about
+        for q in questions_api.mine(services, principal, ctx).questions:
+            asked.setdefault(q.entry_seq, []).append(q)
     filters = {"van": van or "", "tot": tot or "", "categorie": categorie or ""}
     older = None
     if log and log.next_before_seq:
@@ -244,6 +254,7 @@ def timeline(
         status=422 if errors else 200,
         nav="inzage",
         entries=entries,
+        asked=asked,
         held_back=log.held_back if log else 0,
         held_back_message=log.held_back_message if log else None,
         categories=sorted(

@@ -37,18 +37,22 @@ def test_ask_answer_read(client: TestClient, token: Token) -> None:
     )
     assert asked.status_code == 201, asked.text
     q = asked.json()
-    assert q["status"] == "open" and q["kind"] == "objection" and q["entry_seq"] == seq
+    assert q["status"] == "open"
+    assert q["kind"] == "objection"
+    assert q["entry_seq"] == seq
 
     officer = token("u-fg-1", "privacy_officer")
     queue = client.get("/v1/questions", headers=officer)
     assert queue.status_code == 200, queue.text
     listed = queue.json()["questions"]
     assert [x["id"] for x in listed] == [q["id"]]
-    assert "text" not in listed[0] and listed[0]["status"] == "open"
+    assert "text" not in listed[0]
+    assert listed[0]["status"] == "open"
 
     one = client.get(f"/v1/questions/{q['id']}", headers=officer).json()
     assert one["text"] == "Waarom mocht dit?"
-    assert one["entry"]["seq"] == seq and one["entry"]["event"] == "record.create"
+    assert one["entry"]["seq"] == seq
+    assert one["entry"]["event"] == "record.create"
     answered = client.post(
         f"/v1/questions/{q['id']}/answer",
         json={"text": "Het wijkteam legde uw gesprek vast. Dat hoort bij hun werk."},
@@ -58,7 +62,8 @@ def test_ask_answer_read(client: TestClient, token: Token) -> None:
     assert answered.json()["status"] == "answered"
 
     mine = client.get("/v1/me/questions", headers=sanne).json()
-    assert mine["contact"]["answer_days"] == 30 and "@" in mine["contact"]["email"]
+    assert mine["contact"]["answer_days"] == 30
+    assert "@" in mine["contact"]["email"]
     (got,) = mine["questions"]
     assert got["status"] == "answered"
     assert got["answers"] == [

@@ -12,11 +12,12 @@ from gateway.web.site import Web
 
 
 def install(app: FastAPI, web: Web) -> None:
-    from gateway.web.console import routes
+    from gateway.web.console import questions, routes
 
     console = routes.Console(web)
     app.state.console = console
     app.include_router(routes.router)
+    app.include_router(questions.router)
     app.add_middleware(SecurityHeaders, prefixes=("/console",))
 
     async def login_required(_request: Request, _exc: Exception) -> Response:

@@ -222,6 +222,53 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "verified_by": ("By", "Door"),
     "verify_done": ("The verification ran.", "De controle is uitgevoerd."),
     "no_key": ("No signing key is configured.", "Er is geen ondertekeningssleutel."),
+    # residents' questions ("Klopt er iets niet?")
+    "nav_questions": ("Residents' questions", "Vragen van inwoners"),
+    "questions_lead": (
+        "Questions and objections residents asked about entries of their own access log. "
+        "Open one to read it; the resident sees your answer on their pages at once. Every "
+        "opening and answer is decided by the policy and shows in the resident's access log.",
+        "Vragen en bezwaren van inwoners over regels in hun eigen inzageoverzicht. Open een "
+        "vraag om hem te lezen; de inwoner ziet uw antwoord meteen op de eigen pagina's. Elk "
+        "openen en antwoorden beslist het beleid, en de inwoner ziet het in het eigen overzicht.",
+    ),
+    "questions_open": ("Waiting for an answer", "Wachten op antwoord"),
+    "questions_answered": ("Answered", "Beantwoord"),
+    "questions_none": ("No questions.", "Geen vragen."),
+    "kind_question": ("Question", "Vraag"),
+    "kind_objection": ("Objection", "Bezwaar"),
+    "asked_at": ("Asked", "Gesteld"),
+    "answer_due": ("Answer due", "Antwoord uiterlijk"),
+    "overdue": ("overdue", "te laat"),
+    "open_question": ("Open", "Openen"),
+    "question_text": ("The resident's words", "De woorden van de inwoner"),
+    "question_entry": ("About entry", "Over regel"),
+    "question_entry_gone": (
+        "The entry is no longer readable (erased after its retention period).",
+        "De regel is niet meer leesbaar (gewist na de bewaartermijn).",
+    ),
+    "answers": ("Answers", "Antwoorden"),
+    "answer": ("Your answer", "Uw antwoord"),
+    "answer_hint": (
+        "In plain Dutch (B1): what happened, on what basis, and what the resident can do "
+        "(e.g. ask for a correction, or complain to the Autoriteit Persoonsgegevens). No "
+        "case content and no colleague's name.",
+        "In gewone taal (B1): wat er gebeurde, op welke grond, en wat de inwoner kan doen "
+        "(bijvoorbeeld een correctie vragen, of klagen bij de Autoriteit Persoonsgegevens). "
+        "Geen inhoud van een dossier en geen naam van een collega.",
+    ),
+    "send_answer": ("Send the answer", "Verstuur het antwoord"),
+    "answer_saved": ("The answer is sent.", "Het antwoord is verstuurd."),
+    "answer_invalid": (
+        "Write an answer of 5 to 2000 characters.",
+        "Schrijf een antwoord van 5 tot 2000 tekens.",
+    ),
+    "question_not_found": ("No such question.", "Deze vraag bestaat niet."),
+    "question_refused": (
+        "The policy refused: this question belongs to another municipality.",
+        "Het beleid weigert: deze vraag hoort bij een andere gemeente.",
+    ),
+    "resident_pseudonym": ("Resident (pseudonym)", "Inwoner (pseudoniem)"),
 }
 
 
