@@ -60,6 +60,8 @@ def create_app(
         title="doelbinding",
         summary="A privacy gateway: every request decided by role, purpose, consent and law.",
         version="0.1.0",
+        docs_url=None,  # /docs is served by gateway.web.pages, with its own Swagger UI copy
+        redoc_url=None,
     )
     app.state.services = services or build_services(settings, clock=clock, engine=engine)
     app.add_middleware(RequestContextMiddleware)

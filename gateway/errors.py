@@ -36,8 +36,10 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from audit import AuditError
 from consent import ConsentNotFound, ConsentValidationError, RecorderNotAllowed
@@ -177,10 +179,28 @@ def to_response(exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Register the one handler for every error class the table knows."""
+    """Register the one handler for every error class the table knows, and for anything
+    else (500). Paths people read (`/mijn`, `/console`) get the same status as a page, when
+    the web pages have set `app.state.error_page`; unknown paths there get a 404 page."""
 
-    async def handler(_request: Request, exc: Exception) -> JSONResponse:
-        return to_response(exc)
+    def page(request: Request, status: int) -> Response | None:
+        render = getattr(request.app.state, "error_page", None)
+        return render(request, status) if render is not None else None
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        resp = to_response(exc)
+        return page(request, resp.status_code) or resp
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code >= 400:
+            found = page(request, exc.status_code)
+            if found is not None:
+                return found
+        return await http_exception_handler(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, handler)
 
     for cls in (
         GatewayError,

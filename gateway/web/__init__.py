@@ -17,12 +17,13 @@ from gateway.web.site import STATIC, CsrfRejected, LoginRequired, Web, login_req
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    from gateway.web import questions, routes
+    from gateway.web import pages, questions, routes
 
     web = Web(settings)
     app.state.web = web
     app.include_router(routes.router)
     app.include_router(questions.router)
+    pages.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(SecurityHeaders, prefixes=("/mijn", "/static"))
 

@@ -54,6 +54,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Deze pagina was verlopen. Er is niets veranderd. Probeer het opnieuw.",
     ),
     "error_not_found": ("This page does not exist.", "Deze pagina bestaat niet."),
+    "error_denied": ("The policy refused this.", "Het beleid weigert dit."),
+    "error_unavailable": (
+        "The policy engine, the audit trail or the database is not available right now; "
+        "nothing was changed.",
+        "De beleidsengine, het logboek of de database is nu niet beschikbaar; er is niets "
+        "veranderd.",
+    ),
+    "error_internal": (
+        "Something went wrong on our side; nothing was changed.",
+        "Er ging bij ons iets mis; er is niets veranderd.",
+    ),
     "error_oidc": ("The login did not succeed.", "Het inloggen is niet gelukt."),
     "back": ("Back", "Terug"),
     # versions
