@@ -8,7 +8,12 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install run test lint fmt bench clean browser-deps
+# The demo's profile, and where its state lives (one SQLite file per profile: profiles never
+# share demo data).
+PROFILE  ?= $(or $(DOELBINDING_PROFILE),zaanstad)
+DATA_DIR ?= $(or $(DOELBINDING_DATA_DIR),var)
+
+.PHONY: install run test lint fmt bench clean browser-deps tour demo-reset
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +27,22 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/doelbinding migrate
-	$(BIN)/doelbinding seed-demo
-	$(BIN)/uvicorn gateway.app:create_app --factory --host $(HOST) --port $(PORT) --no-access-log
+	DOELBINDING_PROFILE=$(PROFILE) $(BIN)/doelbinding migrate
+	DOELBINDING_PROFILE=$(PROFILE) $(BIN)/doelbinding seed-demo
+	DOELBINDING_PROFILE=$(PROFILE) $(BIN)/uvicorn gateway.app:create_app --factory --host $(HOST) --port $(PORT) --no-access-log
+
+# The README's tour against the demo `make run` serves (docs/tour/<profile>.sh); `make test`
+# runs the same scripts against a server of its own (tests/gateway/test_tour.py).
+tour: $(STAMP)
+	DOELBINDING_PROFILE=$(PROFILE) GW=http://$(HOST):$(PORT) bash docs/tour/$(PROFILE).sh
+
+# Back to the demo as shipped: the profile's demo database is removed, migrated and seeded
+# anew (stop `make run` first). Only the demo's SQLite file: never a configured database.
+demo-reset: $(STAMP)
+	@test -z "$(DOELBINDING_DATABASE__URL)" || { echo "demo-reset only resets the demo's SQLite file; DOELBINDING_DATABASE__URL is set" >&2; exit 1; }
+	rm -f $(DATA_DIR)/doelbinding-$(PROFILE).db $(DATA_DIR)/doelbinding-$(PROFILE).db-wal $(DATA_DIR)/doelbinding-$(PROFILE).db-shm
+	DOELBINDING_PROFILE=$(PROFILE) $(BIN)/doelbinding migrate
+	DOELBINDING_PROFILE=$(PROFILE) $(BIN)/doelbinding seed-demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -160,7 +160,7 @@ def main() -> None:
         )
         token = out.stdout.strip().splitlines()[-1]
         bare_db = tmp / "bare.db"
-        shutil.copyfile(tmp / "doelbinding.db", bare_db)
+        shutil.copyfile(tmp / "doelbinding-zaanstad.db", bare_db)
 
         gw_port, bare_port = free_port(), free_port()
         gw = start("gateway.app:create_app", env, gw_port)

@@ -25,7 +25,8 @@ class DatabaseSettings(BaseModel):
     url: str = Field(
         default="",
         description=(
-            "SQLAlchemy URL. Empty: a SQLite file `doelbinding.db` in the data directory. "
+            "SQLAlchemy URL. Empty: a SQLite file `doelbinding-<profile>.db` in the data "
+            "directory, one per profile, so profiles never share demo state. "
             "Production: postgresql+psycopg://user@host/db."
         ),
     )
@@ -226,7 +227,8 @@ class Settings(BaseSettings):
 
     @property
     def database_url(self) -> str:
-        return self.database.url or f"sqlite:///{self.data_dir / 'doelbinding.db'}"
+        default = self.data_dir / f"doelbinding-{self.profile}.db"  # one per profile
+        return self.database.url or f"sqlite:///{default}"
 
     @property
     def dev_key_file(self) -> Path:

@@ -91,12 +91,12 @@ class Gateway:
 
 
 @contextmanager
-def running_gateway(data_dir: Path) -> Iterator[Gateway]:
+def running_gateway(data_dir: Path, profile: str = "zaanstad") -> Iterator[Gateway]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "DOELBINDING_DATA_DIR": str(data_dir),
-        "DOELBINDING_PROFILE": "zaanstad",
+        "DOELBINDING_PROFILE": profile,
         "DOELBINDING_LOG_FORMAT": "json",
         "DOELBINDING_AUDIT__CHECKPOINT_INTERVAL_SECONDS": "0.5",
     }
