@@ -164,6 +164,38 @@ def _validate(register: Register, req: ConsentRequest, now_ns: int) -> None:
         raise ConsentValidationError("valid_until", "lies before valid_from")
 
 
+@dataclass(frozen=True)
+class ConsentChoice:
+    """One consent the register admits: this recipient may use these categories (each a
+    separate yes) under this activity."""
+
+    activity: str
+    recipient: str
+    categories: tuple[str, ...]
+
+
+def admissible_choices(register: Register) -> list[ConsentChoice]:
+    """Every combination of activity x recipient x category that `_validate` accepts, so a
+    page offers only consents the register admits (and follows the register when it
+    changes). Candidates are every activity, recipient and category the register knows."""
+    out = []
+    for act_id, act in register.activities.items():
+        for recipient in register.domains:
+            cats = []
+            for cat in act.categories:
+                req = ConsentRequest(
+                    categories=[cat], processing_activities=[act_id], recipients=[recipient]
+                )
+                try:
+                    _validate(register, req, now_ns=0)
+                except ConsentValidationError:
+                    continue
+                cats.append(cat)
+            if cats:
+                out.append(ConsentChoice(act_id, recipient, tuple(cats)))
+    return out
+
+
 def _normalised(req: ConsentRequest) -> ConsentRequest:
     return req.model_copy(
         update={

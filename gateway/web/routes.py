@@ -15,7 +15,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from consent import ConsentNotFound, ConsentValidationError, get_consent, list_consents
+from consent import (
+    ConsentNotFound,
+    ConsentValidationError,
+    admissible_choices,
+    get_consent,
+    list_consents,
+)
 from gateway.auth import Principal
 from gateway.db import session_scope
 from gateway.demo import DEMO_RESIDENTS
@@ -298,16 +304,36 @@ def consents_page(
     return web.render(request, session, "resident/consents.html", nav="toestemmingen", items=items)
 
 
-def _choices(services: Services) -> dict[str, Any]:
+def _choices(services: Services) -> list[dict[str, Any]]:
+    """The consents the register admits, as questions a resident understands: one form per
+    activity and recipient, one yes per category ("Mag Werk en Inkomen uw gegevens over
+    gezondheid gebruiken voor begeleiding naar werk?"). Derived from the register through
+    the consent service's own rules, never written out here."""
     reg = services.register
-    activities = [(a_id, a) for a_id, a in reg.activities.items() if a.consent_admissible]
-    cats = sorted({c for _, a in activities for c in a.categories})
-    recipients = sorted({a.domain for _, a in activities if a.domain in reg.domains})
-    return {
-        "activities": [(a_id, a.label, reg.purposes[a.purpose].label) for a_id, a in activities],
-        "categories": [(c, reg.categories[c].label) for c in cats if c in reg.categories],
-        "recipients": [(d, reg.domains[d].label) for d in recipients],
-    }
+    wording = Wording(reg, {})
+    out = []
+    for choice in admissible_choices(reg):
+        act = reg.activities[choice.activity]
+        who = wording.domain(choice.recipient)
+        why = act.label[0].lower() + act.label[1:]
+        out.append(
+            {
+                "activity": choice.activity,
+                "label": act.label,
+                "purpose": reg.purposes[act.purpose].label,
+                "recipient": choice.recipient,
+                "recipient_label": who,
+                "questions": [
+                    (
+                        c,
+                        f"Mag {who} uw gegevens over "
+                        f"'{(wording.category(c) or c).lower()}' gebruiken voor {why}?",
+                    )
+                    for c in choice.categories
+                ],
+            }
+        )
+    return out
 
 
 def _new_form(
@@ -357,8 +383,26 @@ def _body(
     )
 
 
-def _validation_message(exc: ConsentValidationError) -> str:
-    return _FIELD_HELP.get(exc.field, "Dit kan zo niet. Controleer uw keuzes.")
+def _validation_message(
+    exc: ConsentValidationError, services: Services, activities: list[str]
+) -> str:
+    """What went wrong, and what would fit (from the register)."""
+    message = _FIELD_HELP.get(exc.field, "Dit kan zo niet. Controleer uw keuzes.")
+    wording = Wording(services.register, {})
+    fits = [c for c in admissible_choices(services.register) if c.activity in activities]
+    if fits:
+        message += (
+            " Wel mogelijk: "
+            + "; ".join(
+                f"{wording.domain(c.recipient)} voor {wording.activity(c.activity).lower()}, met "
+                + ", ".join((wording.category(x) or x).lower() for x in c.categories)
+                for c in fits
+            )
+            + "."
+        )
+    else:
+        message += " Kies een van de vragen hieronder."
+    return message
 
 
 @router.post("/toestemmingen/nieuw", response_class=HTMLResponse, dependencies=[CsrfDep])
@@ -383,14 +427,14 @@ def consent_review(
     if body is None:
         return _new_form(
             request, web, session, services, status=422, chosen=chosen,
-            error="Kies bij elke vraag minstens één antwoord.",
+            error="Zeg bij minstens één vraag 'ja'.",
         )  # fmt: skip
     try:
         text = consent_api.preview(body, services, principal, ctx)
     except ConsentValidationError as exc:
         return _new_form(
             request, web, session, services, status=422, chosen=chosen,
-            error=_validation_message(exc),
+            error=_validation_message(exc, services, chosen["activities"]),
         )  # fmt: skip
     wording = _wording(services, web)
     return web.render(
@@ -429,14 +473,14 @@ def consent_give(
     if body is None:
         return _new_form(
             request, web, session, services, status=422, chosen=chosen,
-            error="Kies bij elke vraag minstens één antwoord.",
+            error="Zeg bij minstens één vraag 'ja'.",
         )  # fmt: skip
     try:
         created = consent_api.give(body, services, principal, ctx)
     except ConsentValidationError as exc:
         return _new_form(
             request, web, session, services, status=422, chosen=chosen,
-            error=_validation_message(exc),
+            error=_validation_message(exc, services, chosen["activities"]),
         )  # fmt: skip
     session.flash("Uw toestemming is vastgelegd. Hij geldt vanaf nu.")
     return web.redirect(session, f"/mijn/toestemmingen#toestemming-{created.id}")

@@ -65,10 +65,10 @@ def test_resident_withdraws_a_consent_and_the_next_access_is_refused(
     page.goto("/mijn/inzage")
     page.get_by_role("link", name="Mijn toestemmingen").click()
     page.get_by_role("link", name="Toestemming geven").click()
-    page.get_by_label("Begeleiding naar werk").check()
-    page.get_by_label("Gezondheid").check()
-    page.get_by_label("Werk en Inkomen").check()
-    page.get_by_role("button", name="Verder: tekst lezen").click()
+    page.get_by_label(
+        "Mag Werk en Inkomen uw gegevens over 'gezondheid' gebruiken voor begeleiding naar werk?"
+    ).check()
+    page.get_by_role("button", name="Verder: tekst lezen (Begeleiding naar werk)").click()
     expect(page.locator("#tekst")).to_contain_text("Ik geef gemeente Zaanstad toestemming")
     page.get_by_role("button", name="Ja, ik geef toestemming").click()
     expect(page.get_by_role("status")).to_contain_text("Uw toestemming is vastgelegd")
@@ -139,13 +139,45 @@ def test_axe_reports_no_serious_violations(
 def test_axe_on_the_consent_review_and_withdraw_pages(resident: Page):
     page = resident
     page.goto("/mijn/toestemmingen/nieuw")
-    page.get_by_label("Ondersteuning vanuit het wijkteam").check()
-    page.get_by_label("Schulden").check()
-    page.get_by_label("Sociaal wijkteam").check()
-    page.get_by_role("button", name="Verder: tekst lezen").click()
+    page.get_by_label(
+        "Mag Sociaal wijkteam uw gegevens over 'schulden' gebruiken voor ondersteuning vanuit "
+        "het wijkteam?"
+    ).check()
+    page.get_by_role(
+        "button", name="Verder: tekst lezen (Ondersteuning vanuit het wijkteam)"
+    ).click()
     violations = axe(page)
     assert not [v for v in violations if v.get("impact") in ("serious", "critical")]
     page.get_by_role("button", name="Ja, ik geef toestemming").click()
     page.get_by_role("link", name=re.compile("^Intrekken")).first.click()
     violations = axe(page)
     assert not [v for v in violations if v.get("impact") in ("serious", "critical")]
+
+
+def test_consent_page_offers_only_admissible_combinations(resident: Page, gateway: Gateway):
+    """Each form is one activity and recipient the register admits; enforcement, benefit
+    decisions and reports to Veilig Thuis are never offered (no consent can be a basis)."""
+    page = resident
+    page.goto("/mijn/toestemmingen/nieuw")
+    forms = page.locator("form[action='/mijn/toestemmingen/nieuw']")
+    offered = set()
+    for i in range(forms.count()):
+        form = forms.nth(i)
+        activity = form.locator("input[name=waarvoor]").get_attribute("value")
+        recipient = form.locator("input[name=wie]").get_attribute("value")
+        boxes = form.locator("input[name=gegevens]")
+        offered |= {
+            (activity, recipient, boxes.nth(j).get_attribute("value"))
+            for j in range(boxes.count())
+        }
+    assert ("pw-reintegration", "work_income", "health") in offered
+    assert {a for a, _, _ in offered} == {"wmo-support", "signalling", "pw-reintegration"}
+    # A combination the register does not admit, sent anyway, is refused with what would fit.
+    page.evaluate(
+        "() => { const f = document.querySelector(\"form[action='/mijn/toestemmingen/nieuw']\");"
+        " f.querySelector('input[name=waarvoor]').value = 'signalling';"
+        " const c = f.querySelector('input[name=gegevens]'); c.value = 'income'; c.checked = true;"
+        " f.submit(); }"
+    )
+    expect(page.get_by_role("alert")).to_contain_text("Wel mogelijk")
+    assert not [v for v in axe(page) if v.get("impact") in ("serious", "critical")]

@@ -203,13 +203,44 @@ def test_consent_form_explains_what_is_wrong(web):
     token = csrf(web, "/mijn/toestemmingen/nieuw")
     empty = web.post("/mijn/toestemmingen/nieuw", data={"csrf_token": token})
     assert empty.status_code == 422
-    assert "Kies bij elke vraag" in empty.text
+    assert "Zeg bij minstens één vraag" in empty.text
     wrong = web.post(
         "/mijn/toestemmingen/nieuw",
         data={"csrf_token": token, "waarvoor": "signalling", "gegevens": "income", "wie": "team"},
     )
     assert wrong.status_code == 422
     assert "passen niet bij" in wrong.text
+    # ... and says what would fit, from the register.
+    assert "Wel mogelijk: Sociaal wijkteam voor signalering door het wijkteam, met signaal" in (
+        " ".join(wrong.text.split())
+    )
+
+
+def test_consent_page_offers_only_what_the_register_admits(web):
+    """Every form on the page is one admissible activity x recipient, every yes a category
+    the consent service accepts for it; nothing else (no enforcement, no benefit decision)."""
+    from consent import admissible_choices
+
+    login(web)
+    page = web.get("/mijn/toestemmingen/nieuw").text
+    forms = re.findall(r"<form method=\"post\" action=\"/mijn/toestemmingen/nieuw\">(.*?)</form>",
+                       page, flags=re.DOTALL)  # fmt: skip
+    offered = set()
+    for form in forms:
+        activity = re.search(r'name="waarvoor" value="([^"]+)"', form).group(1)
+        recipient = re.search(r'name="wie" value="([^"]+)"', form).group(1)
+        for cat in re.findall(r'name="gegevens" value="([^"]+)"', form):
+            offered.add((activity, recipient, cat))
+    register = web.app.state.services.register
+    admitted = {
+        (c.activity, c.recipient, cat) for c in admissible_choices(register) for cat in c.categories
+    }
+    assert offered == admitted
+    assert not {a for a, _, _ in offered} & {"pw-enforcement", "pw-benefit", "safety-report"}
+    assert (
+        "Mag Werk en Inkomen uw gegevens over &#39;gezondheid&#39; gebruiken voor begeleiding "
+        "naar werk?" in page
+    )
 
 
 def test_receipt_downloads_and_other_residents_consents_are_not_found(web):
