@@ -482,7 +482,7 @@ def consent_give(
             request, web, session, services, status=422, chosen=chosen,
             error=_validation_message(exc, services, chosen["activities"]),
         )  # fmt: skip
-    session.flash("Uw toestemming is vastgelegd. Hij geldt vanaf nu.")
+    session.flash("Uw toestemming is vastgelegd en geldt vanaf nu.")
     return web.redirect(session, f"/mijn/toestemmingen#toestemming-{created.id}")
 
 

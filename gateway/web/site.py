@@ -90,6 +90,8 @@ class Web:
                 "csrf": session.csrf,
                 "notice": session.pop_notice(),
                 "demo_login": self.demo_login,
+                # Who residents can ask (the footer names them): from the register in force.
+                "contact": request.app.state.services.register.contact,
                 **context,
             },
             status_code=status,

@@ -130,10 +130,7 @@ class Wording:
             allowed=e.allowed,
             what=what,
             category=self.category(e.category),
-            # The API's sentence names the organisation by its id; the page by its name.
-            summary=e.summary.replace(f" van {e.organisation} ", f" van {org} ")
-            if e.organisation
-            else e.summary,
+            summary=e.summary,  # the API's sentence already names the organisation by name
             organisation=org,
             teams=[self.reg.teams[t].label if t in self.reg.teams else t for t in e.teams],
             roles=[self.reg.roles[r].label if r in self.reg.roles else r for r in e.roles],

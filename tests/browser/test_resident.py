@@ -167,8 +167,7 @@ def test_consent_page_offers_only_admissible_combinations(resident: Page, gatewa
         recipient = form.locator("input[name=wie]").get_attribute("value")
         boxes = form.locator("input[name=gegevens]")
         offered |= {
-            (activity, recipient, boxes.nth(j).get_attribute("value"))
-            for j in range(boxes.count())
+            (activity, recipient, boxes.nth(j).get_attribute("value")) for j in range(boxes.count())
         }
     assert ("pw-reintegration", "work_income", "health") in offered
     assert {a for a, _, _ in offered} == {"wmo-support", "signalling", "pw-reintegration"}

@@ -44,6 +44,9 @@ def test_access_log_shows_who_what_why_without_employee_ids(client, token, clock
     assert created["legal_basis"]["explanation"]
     assert created["teams"] == ["wt-oost"]
     assert "vastgelegd" in created["summary"]
+    # The organisation by the name the pages use, not its id.
+    assert " van gemeente Zaanstad " in created["summary"]
+    assert "gemeente-zaanstad" not in created["summary"]
     assert created["proof"] == f"/v1/audit/proofs/inclusion?seq={created['seq']}"
     for needle in ("u-anna", "u-henk", "geheim", BSN_SANNE):
         assert needle not in resp.text
