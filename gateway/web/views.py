@@ -26,6 +26,9 @@ _EVENTS = {
     "consent.recorded": "Toestemming vastgelegd door uw wijkteam",
     "consent.withdrawn": "Toestemming ingetrokken",
     "consent.superseded": "Toestemming vervangen",
+    "question.create": "Vraag gesteld",
+    "question.read": "Vraag gelezen door de privacy officer",
+    "question.answer": "Vraag beantwoord door de privacy officer",
 }
 _BASIS = {
     "role": "Dit hoort bij het werk van deze medewerker.",
