@@ -91,3 +91,25 @@ def test_unknown_entry_and_other_residents_entry(web: TestClient, token: Token) 
     _login_resident(web)  # Sanne
     for seq in (1, 10**6):
         assert web.get(f"/mijn/vragen/nieuw?regel={seq}").status_code == 404
+
+
+def test_used_link_finds_its_entry_on_any_page(web: TestClient, token: Token) -> None:
+    """'Gebruikt: regel N' on the consents page opens the timeline page that holds entry N,
+    also when newer entries have pushed it off the first page."""
+    _login_resident(web)
+    form = {"csrf_token": csrf(web, "/mijn/toestemmingen/nieuw"), "waarvoor": "pw-reintegration",
+            "gegevens": "health", "wie": "work_income"}  # fmt: skip
+    review = web.post("/mijn/toestemmingen/nieuw", data=form)
+    sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', review.text).group(1)  # type: ignore[union-attr]
+    assert web.post("/mijn/toestemmingen", data={**form, "text_sha256": sha}).status_code == 303
+    kees = token("u-kees", "wi_client_manager", activity="pw-reintegration")
+    assert web.get("/v1/records/r-demo-health", headers=kees).status_code == 200
+    anna = token("u-anna", "team_generalist", teams=("wt-oost",), activity="wmo-support")
+    for _ in range(30):  # more than a page (25) of newer entries
+        assert web.get("/v1/records/r-demo-intake", headers=anna).status_code == 200
+    consents = web.get("/mijn/toestemmingen").text
+    link = re.search(r'href="(/mijn/inzage\?regel=(\d+)#regel-\d+)"', consents)
+    assert link, "no link to the entry the consent allowed"
+    seq = link.group(2)
+    assert f'id="regel-{seq}"' not in web.get("/mijn/inzage").text  # not on the first page
+    assert f'id="regel-{seq}"' in web.get(link.group(1).split("#")[0]).text

@@ -108,7 +108,8 @@
       .then(function (root) {
         if (!root || !equal(root, checkpoint.root)) throw new Error("root");
         show(out, "ok", "Gecontroleerd: deze regel staat in het ondertekende logboek (" +
-          checkpoint.size + " regels), en de handtekening klopt.");
+          (checkpoint.size === 1 ? "1 regel" : checkpoint.size + " regels") +
+          "), en de handtekening klopt.");
         button.disabled = false;
       })
       .catch(function (err) {
