@@ -227,8 +227,8 @@ def test_consent_page_offers_only_what_the_register_admits(web):
                        page, flags=re.DOTALL)  # fmt: skip
     offered = set()
     for form in forms:
-        activity = re.search(r'name="waarvoor" value="([^"]+)"', form).group(1)
-        recipient = re.search(r'name="wie" value="([^"]+)"', form).group(1)
+        activity = re.search(r'name="waarvoor" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        recipient = re.search(r'name="wie" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
         for cat in re.findall(r'name="gegevens" value="([^"]+)"', form):
             offered.add((activity, recipient, cat))
     register = web.app.state.services.register
