@@ -32,6 +32,8 @@ from typing import Any, TextIO
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway import metrics
+
 PERSONAL_KEYS = frozenset(
     {"bsn", "resident", "resident_id", "name", "naam", "content", "notes", "token", "body"}
 )
@@ -159,12 +161,14 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("route")
+            route = getattr(scope.get("route"), "path", "unmatched")
+            seconds = time.perf_counter() - started
             self.log.info(
                 "request",
                 method=scope.get("method"),
-                route=getattr(route, "path", "unmatched"),
+                route=route,
                 status=status,
-                ms=round((time.perf_counter() - started) * 1000, 2),
+                ms=round(seconds * 1000, 2),
             )
+            metrics.requested(str(scope.get("method")), route, status, seconds)
             structlog.contextvars.clear_contextvars()
