@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.audit import main as audit_bench  # noqa: E402
 from bench.decision import bench_decisions  # noqa: E402
+from bench.nginx import main as nginx_bench  # noqa: E402
 
 N_WARMUP = 200
 N_SEQUENTIAL = int(os.environ.get("BENCH_N", "2000"))
@@ -194,6 +195,8 @@ def main() -> None:
     print(f"gateway worker peak RSS:      {rss:.0f} MB   (target <= 250 MB)")
     if os.environ.get("BENCH_AUDIT", "1") != "0":  # BENCH_AUDIT=0: the figures above only
         audit_bench()
+    if os.environ.get("BENCH_NGINX", "1") != "0":  # BENCH_NGINX=0: skip the replicas run
+        nginx_bench()
 
 
 if __name__ == "__main__":
