@@ -5,7 +5,8 @@
 The whole production path on one machine: HTTP client -> nginx (deploy/replicas.py's
 generated config, upstream keep-alive) -> uvicorn replica -> token check, facts query,
 embedded policy, audit record durable (group commit) -> answer. Each figure: BENCH_NGINX_N
-GET /v1/records/{id} (default 3000) from BENCH_NGINX_CLIENTS concurrent keep-alive clients
+GET /v1/records/{id} (default 3000) for each count in BENCH_NGINX_REPLICAS (default "1,2")
+from BENCH_NGINX_CLIENTS concurrent keep-alive clients
 (default 16, threads in this process, after 200 warm-up requests), counted as decisions/s of
 answers 200; then the audit records of those requests are counted in the database (every 200
 must have one). Prints the load average before and after each run: on a shared machine the
@@ -39,6 +40,7 @@ from gateway.db import make_engine  # noqa: E402
 
 N = int(os.environ.get("BENCH_NGINX_N", "3000"))
 CLIENTS = int(os.environ.get("BENCH_NGINX_CLIENTS", "16"))
+REPLICAS = [int(n) for n in os.environ.get("BENCH_NGINX_REPLICAS", "1,2").split(",")]
 WARMUP = 200
 
 
@@ -100,7 +102,7 @@ def main() -> None:
         f"\naudited decisions/s through nginx ({N} reads per run, {CLIENTS} keep-alive clients, "
         f"{os.cpu_count()} cores shared with the clients, nginx and PostgreSQL)"
     )
-    for replicas in (1, 2):
+    for replicas in REPLICAS:
         with pg_database() as db_url, tempfile.TemporaryDirectory() as tmp:
             env = {
                 "DOELBINDING_DATA_DIR": tmp,

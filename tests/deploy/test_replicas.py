@@ -51,6 +51,7 @@ PACE = 0.04  # seconds between a client's requests
 KILLS = 3
 CHECKPOINT_INTERVAL = 0.5
 BSN = "999990019"
+SCRAPE_TOKEN = "scrape-secret-for-tests"
 
 pytestmark = [pytest.mark.postgres, pytest.mark.nginx]
 
@@ -86,6 +87,7 @@ def cluster(nginx: str, pg_database_url: str, tmp_path: Path) -> Iterator[Cluste
         "DOELBINDING_PROFILE": "zaanstad",
         "DOELBINDING_LOG_FORMAT": "json",
         "DOELBINDING_AUDIT__CHECKPOINT_INTERVAL_SECONDS": str(CHECKPOINT_INTERVAL),
+        "DOELBINDING_METRICS__TOKEN": SCRAPE_TOKEN,
         # As container images run Python: unbuffered, so every print is its own write.
         "PYTHONUNBUFFERED": "1",
     }
@@ -184,6 +186,22 @@ def test_replicas_behind_nginx_survive_kills_with_every_answer_audited(
                 if ready["checks"]["policy"] == new:
                     reached[r.index] = time.monotonic() - answered
         time.sleep(0.02)
+    # Metrics: each replica is scraped on its own port and counts its own swap; the proxy
+    # does not pass /metrics at all.
+    swaps = {}
+    for r in cluster.replicas:
+        scrape = httpx.get(
+            f"{r.url}/metrics", headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"}, timeout=5
+        )
+        assert scrape.status_code == 200
+        swaps[r.index] = next(
+            float(line.split()[-1])
+            for line in scrape.text.splitlines()
+            if line.startswith("doelbinding_policy_swaps_total ")
+        )
+    assert all(n >= 1 for n in swaps.values()), swaps
+    proxied = http.get("/metrics", headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"})
+    assert proxied.status_code == 404
     http.close()
     time.sleep(2 * CHECKPOINT_INTERVAL)  # let the checkpointers catch up before they stop
     cluster.stop()
@@ -209,6 +227,7 @@ def test_replicas_behind_nginx_survive_kills_with_every_answer_audited(
     engine.dispose()
 
     statuses = Counter(s for _, _, s in answers)
+    failed_by_method = Counter(m for _, m, s in answers if s not in (200, 201))
     ok = [(rid_, m) for rid_, m, s in answers if s in (200, 201)]
     unaudited = [
         (rid_, m)
@@ -231,7 +250,8 @@ def test_replicas_behind_nginx_survive_kills_with_every_answer_audited(
     print(  # noqa: T201 (the closing note's figures; run with -s)
         f"\nreplicas behind nginx: {len(answers)} requests from {CLIENTS} clients to "
         f"{REPLICAS} replicas in {load_seconds:.1f} s, {kills} kills; answers "
-        f"{dict(sorted(statuses.items(), key=str))}; {len(ok)} answered 200/201, "
+        f"{dict(sorted(statuses.items(), key=str))} (not 2xx by method: "
+        f"{dict(failed_by_method)}); {len(ok)} answered 200/201, "
         f"{len(unaudited)} without an audit record; audit seq 1..{len(seqs)}; "
         f"{len(checkpoints)} checkpoints over {span:.1f} s (interval {CHECKPOINT_INTERVAL} s, "
         f"{REPLICAS} checkpointers, shortest gap {min(gaps, default=0):.3f} s); "
