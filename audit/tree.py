@@ -97,14 +97,19 @@ def checkpoint(
     """Extend the tree to the newest record and sign it; None when nothing is new, or when
     the last checkpoint was signed after `unless_signed_after` (an RFC 3339 time in the
     same format as `now`): several processes each run a checkpointer, and this keeps them
-    to one checkpoint per interval for the log, whoever signs it.
+    to one checkpoint per interval for the log, whoever signs it. (A clock that stands still,
+    as a test's may, is never throttled.)
 
     Runs in the caller's transaction; the caller commits.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_CHECKPOINT_LOCK})
     last = latest_checkpoint(session)
-    if last is not None and unless_signed_after and last.created_at > unless_signed_after:
+    if (
+        last is not None
+        and unless_signed_after is not None
+        and unless_signed_after < last.created_at < now
+    ):
         return None
     size = last.tree_size if last else 0
     head = head_seq(session)
