@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -95,10 +95,10 @@ REFUSALS = Counter(
 
 
 def decided(
-    outcome: str, activity: str, reasons: Iterable[str], known: Iterable[str], seconds: float
+    outcome: str, activity: str, reasons: Iterable[str], known: Container[str], seconds: float
 ) -> None:
     """Count a decision. `known`: the register's activities (anything else is "other")."""
-    label = activity if activity in set(known) else "other"
+    label = activity if activity in known else "other"
     reason = next(iter(reasons), "none")
     DECISIONS.labels(outcome, label, reason[:64]).inc()
     if seconds >= 0:
