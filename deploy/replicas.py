@@ -195,10 +195,12 @@ class Cluster:
             _wait_http(f"{r.url}/ready", deadline, r.proc, f"replica {r.index}")
         conf = self.workdir / "nginx.conf"
         conf.write_text(nginx_conf(self.workdir, self.port, [r.port for r in self.replicas]))
+        # Its start-up messages (before it reads error_log from the config) go to a file too:
+        # a pipe nobody reads would block nginx once full.
         self.nginx = subprocess.Popen(
-            [self.nginx_binary, "-p", str(self.workdir), "-c", str(conf), "-e", "stderr"],
-            stdout=self._log,
-            stderr=subprocess.PIPE,
+            [self.nginx_binary, "-p", str(self.workdir), "-c", str(conf), "-e", "error.log"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         _wait_http(f"{self.url}/health", deadline, self.nginx, "nginx")
 
@@ -248,8 +250,6 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 self.nginx.kill()
                 self.nginx.wait(5)
-        if self.nginx is not None and self.nginx.stderr is not None:
-            self.nginx.stderr.close()
         for r in self.replicas:
             if r.proc is not None and r.proc.poll() is None:
                 r.proc.terminate()
