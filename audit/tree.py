@@ -97,8 +97,9 @@ def checkpoint(
     """Extend the tree to the newest record and sign it; None when nothing is new, or when
     the last checkpoint was signed after `unless_signed_after` (an RFC 3339 time in the
     same format as `now`): several processes each run a checkpointer, and this keeps them
-    to one checkpoint per interval for the log, whoever signs it. (A clock that stands still,
-    as a test's may, is never throttled.)
+    to one checkpoint per interval for the log, whoever signs it, also when the last one
+    was signed after `now` by a process that won the lock while this one waited for it. (A
+    clock that stands still, as a test's may, is never throttled.)
 
     Runs in the caller's transaction; the caller commits.
     """
@@ -108,7 +109,7 @@ def checkpoint(
     if (
         last is not None
         and unless_signed_after is not None
-        and unless_signed_after < last.created_at < now
+        and unless_signed_after < last.created_at != now
     ):
         return None
     size = last.tree_size if last else 0

@@ -196,6 +196,8 @@ def test_a_timed_checkpoint_waits_for_the_interval_whoever_signed_last(
     _append(engine, 2)
     # Another process, 0.4 s later, interval 1 s: the last one is too recent.
     assert sign("2026-11-29T10:00:00.400000Z", "2026-11-29T09:59:59.400000Z") is None
+    # A process that took its time before another won the lock and signed: not due either.
+    assert sign("2026-11-29T09:59:59.990000Z", "2026-11-29T09:59:58.990000Z") is None
     # 1.1 s later: due.
     assert sign("2026-11-29T10:00:01.100000Z", "2026-11-29T10:00:00.100000Z") == 5
     _append(engine, 1)

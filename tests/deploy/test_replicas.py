@@ -266,7 +266,9 @@ def test_replicas_behind_nginx_survive_kills_with_every_answer_audited(
     assert 200 <= len(answers) <= MAX_REQUESTS
     assert kills == KILLS
     assert len(ok) >= len(answers) * 0.8, statuses  # the replicas that lived served the rest
-    assert set(statuses) <= {200, 201, 502, 503, 504}, statuses
+    # Besides 2xx: the proxy's 502-504 while a replica died, or a connection nginx had to
+    # close because its replica died after the answer had begun (the answer never arrived).
+    assert set(statuses) <= {200, 201, 502, 503, 504, "RemoteProtocolError", "ReadError"}, statuses
     assert unaudited == []
     assert seqs == list(range(1, len(seqs) + 1))  # gapless
     assert verify.returncode == 0, verify.stdout + verify.stderr
