@@ -18,7 +18,7 @@ from tests.gateway.conftest import (  # noqa: F401  (the gateway tests' fixtures
     token,
 )
 
-JUSTIFIED = {"X-Break-Glass-Justification": "Crisis buiten kantooruren; eigen team niet bereikbaar."}
+JUSTIFIED = {"X-Break-Glass-Justification": "Crisis buiten kantooruren; team niet bereikbaar."}
 
 
 def test_break_glass_reads_another_teams_record(client, token):  # noqa: F811
