@@ -381,7 +381,7 @@ def _rows(
             "allowed": seq % 7 != 0,
             "reason_codes": ["team_member_support"],
             "basis_type": "role",
-            "basis_ref": "Wmo 2015 art. 2.3.2",
+            "basis_ref": "Wmo 2015 art. 5.1.1",
             "consent_id": None,
             "redacted": [],
             "policy_revision": "bench",
