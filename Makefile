@@ -6,6 +6,8 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+NGINX  := /usr/sbin/nginx
+REPLICAS ?= 2
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
 # The demo's profile, and where its state lives (one SQLite file per profile: profiles never
@@ -13,7 +15,7 @@ AXE    := tests/browser/node_modules/axe-core/axe.min.js
 PROFILE  ?= $(or $(DOELBINDING_PROFILE),zaanstad)
 DATA_DIR ?= $(or $(DOELBINDING_DATA_DIR),var)
 
-.PHONY: install run test lint fmt bench clean browser-deps tour demo-reset
+.PHONY: install run test lint fmt bench clean browser-deps replicas tour demo-reset
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,11 +67,20 @@ $(AXE): tests/browser/package-lock.json
 
 browser-deps: $(CHROMIUM) $(AXE)
 
-test: lint browser-deps
+# The replica test and the nginx bench run Debian's nginx as a child process of their own.
+$(NGINX):
+	apt-get update && apt-get install -y nginx
+
+# N gateway replicas on one PostgreSQL behind nginx (deploy/replicas.py; docs/deploy.md):
+#   DOELBINDING_DATABASE__URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make replicas REPLICAS=3
+replicas: $(STAMP) $(NGINX)
+	$(BIN)/python -m deploy.replicas --replicas $(REPLICAS) --port $(PORT) --seed-demo
+
+test: lint browser-deps $(NGINX)
 	$(BIN)/doelbinding policy test
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(NGINX)
 	$(BIN)/python bench/run.py
 
 clean:

@@ -8,7 +8,9 @@ GW=${GW:-http://127.0.0.1:8000}  # (setup)
 DWI=$($DB token --sub u-dwi --role wi_client_manager --municipality haarlem | tail -1)
 WIT=$($DB token --sub u-wit --role team_wi_specialist --team swt-schalkwijk --municipality haarlem | tail -1)
 curl -s $GW/v1/records/r-demo-hl-signal -H "Authorization: Bearer $DWI" \
-     -H "X-Processing-Activity: pw-reintegration"     # 200, "content": null, "redacted": ["content"]
+     -H "X-Processing-Activity: pw-reintegration"     # 403 consent_required
+curl -s $GW/v1/records/r-demo-hl-income -H "Authorization: Bearer $WIT" \
+     -H "X-Processing-Activity: pw-reintegration"     # 200, basis: law (Participatiewet art. 7)
 curl -s $GW/v1/records/r-demo-hl-income -H "Authorization: Bearer $WIT" \
      -H "X-Processing-Activity: pw-enforcement"       # 403 no_mandate
 echo  # (setup)

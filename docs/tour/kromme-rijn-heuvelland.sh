@@ -10,6 +10,8 @@ RSD=$($DB token --sub u-rsd --role wi_client_manager --municipality zeist --org 
 ZEIST=$($DB token --sub u-zeist --role team_generalist --team wt-zeist-noord --municipality zeist | tail -1)
 curl -s $GW/v1/records/r-demo-krh-income -H "Authorization: Bearer $RSD" \
      -H "X-Processing-Activity: pw-benefit"           # 200, municipality bunnik
+curl -s $GW/v1/records/r-demo-krh-notes -H "Authorization: Bearer $RSD" \
+     -H "X-Processing-Activity: pw-reintegration"     # 403 outside_regional_service
 curl -s $GW/v1/records/r-demo-krh-notes -H "Authorization: Bearer $ZEIST" \
      -H "X-Processing-Activity: wmo-support"          # 403 other_municipality
 echo  # (setup)
