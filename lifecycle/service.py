@@ -254,17 +254,27 @@ def _require_checked(st: VersionStatus) -> None:
     if test is None:
         raise LifecycleConflict(rev, st.state, "it has not been tested; run the decision tables")
     if not test.details.get("passed"):
-        summary = test.details.get("summary", {})
-        errors = test.details.get("compile_errors") or []
-        why = (
-            f"it does not compile ({errors[0].get('message')})"
-            if errors
-            else f"its decision tables fail: {summary.get('failed')} of "
-            f"{summary.get('total')} cases"
-        )
-        raise LifecycleConflict(rev, st.state, why)
+        raise LifecycleConflict(rev, st.state, test_failure(test.details))
     if not st.simulated:
         raise LifecycleConflict(rev, st.state, "it has no simulation report; simulate it first")
+
+
+def test_failure(report: Mapping[str, Any]) -> str:
+    """Why a test report does not let a version through, in one sentence: which engine
+    refused it and where, or how many cases fail or the engines disagree on."""
+    errors = report.get("compile_errors") or []
+    if errors:
+        e = errors[0]
+        engine = {"regopy": "regopy", "opa": "OPA"}.get(e.get("engine"), "the engine")
+        where = f"{e['file']}:{e['line']}: " if e.get("file") and e.get("line") else ""
+        profile = f" (profile {e['profile']})" if e.get("profile") else ""
+        return f"{engine} refuses it: {where}{e.get('message')}{profile}"
+    summary = report.get("summary", {})
+    why = f"its decision tables fail: {summary.get('failed')} of {summary.get('total')} cases"
+    disagree = (report.get("disagreements") or {}).get("count")
+    if disagree:
+        why += f"; regopy and OPA decide {disagree} of them differently"
+    return why
 
 
 def activate(
