@@ -105,7 +105,7 @@ def plan(session: Session, revision: str, profile: str, last: int) -> ReplayPlan
     draft = get_version(session, revision)
     active_rev = active_revision(session)
     if active_rev is None:
-        raise LifecycleConflict(revision, "draft", "no active version to compare with")
+        raise LifecycleConflict(revision, "draft", "no active version to compare with", "no_active")
     active = get_version(session, active_rev)
     rows = session.execute(
         select(

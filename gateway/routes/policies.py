@@ -65,6 +65,10 @@ class VersionPublic(BaseModel):
     created_at: str
     state: str
     tests_passed: bool
+    test_status: str = Field(
+        description="The latest test run: `passed`, `failed`, or `not_run` (the shipped "
+        "version is activated at first start without a test run on the server)."
+    )
     simulated: bool
     approved_by: str | None
     events: list[EventPublic]
@@ -90,6 +94,7 @@ def _event_public(e: PolicyVersionEvent) -> EventPublic:
 def _public(st: VersionStatus, profile: str, *, content: bool = False) -> VersionPublic:
     v = st.version
     approval = st.last(VersionEvent.APPROVED)
+    test = st.last(VersionEvent.TESTED)
     return VersionPublic(
         revision=v.revision,
         decision_revision=decision_revision(v.modules, v.data, profile),
@@ -99,6 +104,7 @@ def _public(st: VersionStatus, profile: str, *, content: bool = False) -> Versio
         created_at=rfc3339(v.created_at_ns),
         state=st.state.value,
         tests_passed=st.tests_passed,
+        test_status="not_run" if test is None else "passed" if st.tests_passed else "failed",
         simulated=st.simulated,
         approved_by=approval.actor if approval else None,
         events=[_event_public(e) for e in st.events],
