@@ -46,6 +46,28 @@ def test_catalogues_have_both_languages():
     assert all(en and nl for en, nl in CATALOGUE.values())
 
 
+def test_every_lifecycle_event_and_refusal_has_words():
+    """The version page words each event and each `LifecycleConflict.reason` from the
+    catalogue; a new one without words would show its key."""
+    import ast
+    from pathlib import Path
+
+    import lifecycle
+    from lifecycle import VersionEvent
+
+    assert {f"event_{e.value}" for e in VersionEvent} <= set(CATALOGUE)
+    reasons = []
+    for file in ("service.py", "impact.py"):
+        tree = ast.parse((Path(lifecycle.__file__).parent / file).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "LifecycleConflict":
+                reason = node.args[3]
+                assert isinstance(reason, ast.Constant), ast.unparse(node)
+                reasons.append(reason.value)
+    assert len(reasons) >= 10
+    assert {f"conflict_{r}" for r in reasons} <= set(CATALOGUE)
+
+
 def test_login_language_headers_and_cookie(web: TestClient):
     c = web
     resp = c.get("/console/versions")
