@@ -329,7 +329,8 @@ def test_an_officer_logs_in_with_oidc(settings, clock):
         page = client.get("/console/versions")
         assert page.status_code == 200
         assert "fg-oidc-7" in page.text  # the officer of the ID token
-        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+    # After the app's shutdown, which still uses the pool: else a connection outlives it.
+    client.app.state.services.db.dispose()  # type: ignore[attr-defined]
 
 
 def test_oidc_without_the_privacy_officer_role_is_refused(settings, clock):
@@ -340,7 +341,8 @@ def test_oidc_without_the_privacy_officer_role_is_refused(settings, clock):
         done = _log_in(client, provider)
         assert done.status_code == 403
         assert client.get("/console/versions").status_code == 303  # still logged out
-        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+    # After the app's shutdown, which still uses the pool: else a connection outlives it.
+    client.app.state.services.db.dispose()  # type: ignore[attr-defined]
 
 
 def test_oidc_callback_with_a_foreign_state_is_refused(settings, clock):
@@ -355,4 +357,5 @@ def test_oidc_callback_with_a_foreign_state_is_refused(settings, clock):
         assert resp.status_code == 400
         assert client.get("/console/versions").status_code == 303
         assert not any(path == "/token" for _, path, _ in provider.requests)
-        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+    # After the app's shutdown, which still uses the pool: else a connection outlives it.
+    client.app.state.services.db.dispose()  # type: ignore[attr-defined]
