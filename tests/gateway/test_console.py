@@ -56,13 +56,14 @@ def test_every_lifecycle_event_and_refusal_has_words():
     from lifecycle import VersionEvent
 
     assert {f"event_{e.value}" for e in VersionEvent} <= set(CATALOGUE)
-    reasons = []
+    reasons: list[str] = []
     for file in ("service.py", "impact.py"):
         tree = ast.parse((Path(lifecycle.__file__).parent / file).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "LifecycleConflict":
                 reason = node.args[3]
                 assert isinstance(reason, ast.Constant), ast.unparse(node)
+                assert isinstance(reason.value, str), ast.unparse(node)
                 reasons.append(reason.value)
     assert len(reasons) >= 10
     assert {f"conflict_{r}" for r in reasons} <= set(CATALOGUE)
