@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -380,6 +381,12 @@ def audit_verify(
         str | None,
         typer.Option(help="The log's Ed25519 public key (base64). Default: the signing key's."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Worker processes that check spans of the log (default: one per core)."
+        ),
+    ] = 0,
 ) -> None:
     """Recompute the hash chain, the Merkle tree and every checkpoint signature; exit 1 with
     the first bad seq. A wrong argument (exit 2) is never reported as a broken log."""
@@ -416,7 +423,12 @@ def audit_verify(
             )  # fmt: skip
         else:
             report = verify_log(
-                session, settings.audit_key_name, key, settings.audit.origin, since=since_checkpoint
+                session,
+                settings.audit_key_name,
+                key,
+                settings.audit.origin,
+                since=since_checkpoint,
+                workers=workers or os.cpu_count() or 1,
             )
     engine.dispose()
     if unknown is not None:
