@@ -19,12 +19,14 @@ from gateway.routes import (
     authzen,
     consents,
     exceptions,
+    forward_auth,
     health,
     me,
     opa_bundle,
     policies,
     records,
     registry,
+    zaken,
 )
 from gateway.services import Services, build_services
 from gateway.settings import Settings, get_settings
@@ -75,6 +77,8 @@ def create_app(
         authzen,
         opa_bundle,
         policies,
+        zaken,
+        forward_auth,
     ):
         app.include_router(module.router)
     web.install(app, settings)  # the resident pages under /mijn, static files, CSP

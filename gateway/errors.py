@@ -23,6 +23,10 @@ Gateway errors (this module) plus the domain packages' errors map to a status he
     NotPrivacyOfficer          403  only privacy officers manage policy versions
     PolicyFourEyes             403  `four_eyes`: the approver is the requester
     LifecycleConflict          409  `lifecycle`: e.g. activating what is untested or unapproved
+    ZaakNotFound, UnknownRoute 404  (the upstream case system, zaken/)
+    UpstreamRejected           422  the upstream refused the body: its field names only
+    UpstreamFailed             502  the upstream failed: audited as a refusal, no data
+    UpstreamTimeout            504  the upstream did not answer in time: likewise
     PolicyError, AuditError, SQLAlchemyError                  503  fail closed: no data
 
 Messages never echo personal data (no BSNs, names or content).
@@ -58,6 +62,14 @@ from lifecycle import (
 )
 from policy import Decision, PolicyError
 from records import RecordNotFound
+from zaken import (
+    UnknownRoute,
+    UpstreamFailed,
+    UpstreamRejected,
+    UpstreamTimeout,
+    ZaakNotFound,
+    ZakenError,
+)
 
 log = structlog.get_logger("doelbinding.errors")
 
@@ -161,6 +173,16 @@ def to_response(exc: Exception) -> JSONResponse:
                 },
                 status_code=403,
             )
+        case ZaakNotFound() | UnknownRoute():
+            return _problem(404, "not_found", str(exc))
+        case UpstreamRejected(fields=fields):
+            return _problem(422, "upstream_rejected", str(exc), fields=fields)
+        case UpstreamTimeout():
+            log.error("upstream_timeout")
+            return _problem(504, "upstream_timeout", "the case system did not answer; no data")
+        case UpstreamFailed(detail=detail):
+            log.error("upstream_failed", detail=detail)
+            return _problem(502, "upstream_failed", "the case system failed; no data")
         case PolicyError() | AuditError() | SQLAlchemyError():
             # Fail closed: the engine, the audit trail or the database failed, so no data.
             log.error("fail_closed", error=type(exc).__name__)
@@ -189,5 +211,6 @@ def install(app: FastAPI) -> None:
         PolicyError,
         AuditError,
         SQLAlchemyError,
+        ZakenError,
     ):
         app.add_exception_handler(cls, handler)

@@ -90,6 +90,9 @@ class ResourceFacts:
     resident: str | None  # None: an aggregate (anonymous counts), about no resident
     id: str | None = None
     type: str = "record"
+    #: A refusal the enforcement point records without asking the policy, because the facts
+    #: themselves cannot be established (e.g. a zaaktype the register does not know).
+    refusal: Reason | None = None
 
 
 @dataclass(frozen=True)
@@ -194,8 +197,13 @@ class EnforcementPoint:
         action: str,
         resources: Sequence[ResourceFacts],
         ctx: RequestContext,
+        *,
+        redacted: Callable[[Sequence[str]], Sequence[str]] | None = None,
     ) -> Outcome:
-        """Decide every resource and append one audit record per decision to `session`."""
+        """Decide every resource and append one audit record per decision to `session`.
+
+        `redacted` maps a decision's `redact` onto the fields the answer will withhold (an
+        upstream resource's own field names); the audit record names those."""
         # A read on PostgreSQL tells the group-commit writer its record is on its way.
         with self._announced(session, action) as ticket:
             subject = self.subject_of(principal)
@@ -235,6 +243,9 @@ class EnforcementPoint:
                     ),
                 )
                 inputs.append(inp)
+                if res.refusal is not None:
+                    decisions.append(Decision(allow=False, reasons=(res.refusal,), basis=None))
+                    continue
                 if failure is None:
                     try:
                         decisions.append(engine.decide(inp))
@@ -244,7 +255,7 @@ class EnforcementPoint:
                         log.error("policy_engine_failed", error=type(exc).__name__)
                 decisions.append(ENGINE_FAILURE)
             entries = [
-                self._entry(inp, dec, res, active, ctx)
+                self._entry(inp, dec, res, active, ctx, redacted)
                 for inp, dec, res in zip(inputs, decisions, resources, strict=True)
             ]
             self._append(session, entries, own_txn=action == "read", ticket=ticket)
@@ -269,6 +280,7 @@ class EnforcementPoint:
         res: ResourceFacts,
         active: ActivePolicy,
         ctx: RequestContext,
+        redacted: Callable[[Sequence[str]], Sequence[str]] | None = None,
     ) -> AuditEntry:
         act = active.register.activities.get(inp.processing_activity)
         basis: Basis | None = dec.basis
@@ -292,7 +304,7 @@ class EnforcementPoint:
             basis_type=basis.type.value if basis else None,
             basis_ref=basis.ref if basis else None,
             consent_id=basis.ref if basis and basis.type == "consent" else None,
-            redacted=list(dec.redact),
+            redacted=list(redacted(dec.redact) if redacted and dec.allow else dec.redact),
             policy_revision=active.engine.revision,
             request_id=ctx.request_id,
             trace_id=ctx.trace_id,

@@ -172,6 +172,25 @@ class WebSettings(BaseModel):
     )
 
 
+class ZakenSettings(BaseModel):
+    url: str = Field(
+        default="",
+        description="Upstream mode: the base URL of a ZGW Zaken API (a zaakregistratiecomponent, "
+        "e.g. https://open-zaak.example/zaken/api/v1). Empty: upstream mode off.",
+    )
+    client_id: str = Field(default="", description="The gateway's ZGW client id upstream.")
+    secret: SecretStr | None = Field(
+        default=None, description="The secret of that client id (signs its HS256 ZGW JWT)."
+    )
+    timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Wait this long for the upstream, then refuse (504)."
+    )
+    zaaktypes_file: Path | None = Field(
+        default=None,
+        description="The deployment's zaaktype mapping. Empty: registry/zaaktypes/<profile>.yaml.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DOELBINDING_",
@@ -200,6 +219,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    zaken: ZakenSettings = Field(default_factory=ZakenSettings)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:
@@ -209,6 +229,8 @@ class Settings(BaseSettings):
                 missing.append("DOELBINDING_AUTH__JWKS_URL")
             if self.pseudonym_key is None:
                 missing.append("DOELBINDING_PSEUDONYM_KEY")
+            if self.zaken.url and self.zaken.secret is None:
+                missing.append("DOELBINDING_ZAKEN__SECRET")
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}")
         return self

@@ -10,6 +10,7 @@ from gateway.clock import rfc3339
 from gateway.db import read_scope, session_scope
 from gateway.deps import ActivityDep, ContextDep, PrincipalDep, ServicesDep
 from gateway.errors import InvalidField
+from gateway.listing import listing
 from gateway.pep import ResourceFacts
 from gateway.schemas import (
     HandoverRequest,
@@ -211,7 +212,7 @@ def list_resident_records(
         )
     if outcome.failure is not None:
         raise outcome.failure
-    allowed = [(r, d) for r, d in zip(records, outcome.decisions, strict=True) if d.allow]
+    listed = listing(records, [[d] for d in outcome.decisions])
     return RecordList(
-        records=[_public(r, d) for r, d in allowed], withheld=len(records) - len(allowed)
+        records=[_public(r, ds[0]) for r, ds in listed.allowed], withheld=listed.withheld
     )

@@ -1,0 +1,413 @@
+"""Upstream mode: a ZGW Zaken API behind the gateway. Each route allowed and denied, redacted
+fields absent, an upstream that fails or times out refused with no data and audited, an
+unknown zaaktype refused, a list of mixed cases filtered as the dossier listing is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from tests.fakes.zaken_api import ENFORCEMENT, INCOME, SIGNAL, WMO, ZAANSTAD, FakeZakenApi
+
+from .conftest import BSN_JOOST, BSN_SANNE
+from .zgw import audit_records, upstream_settings, zaken_api
+
+API = "/zgw/zaken/api/v1"
+ANNA = ("u-anna", "team_generalist")
+OOST = ("wt-oost",)
+UNKNOWN_ZT = "https://catalogi.zaanstad.demo/catalogi/api/v1/zaaktypen/not-in-the-register"
+
+
+@pytest.fixture
+def zgw() -> Iterator[FakeZakenApi]:
+    yield from zaken_api()
+
+
+@pytest.fixture
+def settings(settings: Settings, zgw: FakeZakenApi) -> Settings:
+    return upstream_settings(settings, zgw)
+
+
+def _wmo(zgw: FakeZakenApi, bsn: str = BSN_SANNE, unit: str = "WT-OOST") -> dict[str, Any]:
+    return zgw.add_zaak(
+        WMO,
+        ZAANSTAD,
+        residents=(bsn,),
+        unit=unit,
+        omschrijving="Hulp bij het huishouden",
+        toelichting="Keukentafelgesprek: wat mevrouw vertelde.",
+    )
+
+
+def test_a_team_member_reads_a_case_of_her_team(client, token, zgw):
+    zaak = _wmo(zgw)
+    resp = client.get(
+        f"{API}/zaken/{zaak['uuid']}", headers=token(*ANNA, teams=OOST, activity="wmo-support")
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == zaak  # the upstream's case as it is: nothing withheld
+    [rec] = audit_records(client)
+    assert (rec.event_type, rec.record_id, rec.allowed) == (
+        "record.read",
+        f"zaak/{zaak['uuid']}",
+        True,
+    )
+    assert (rec.category, rec.resource_team, rec.municipality) == (
+        "intake_notes",
+        "wt-oost",
+        "zaanstad",
+    )
+    assert rec.resident == client.app.state.services.pseudonymize(BSN_SANNE)
+    assert rec.basis_type == "role"
+
+
+def test_an_enforcement_officer_is_refused_with_no_data(client, token, zgw):
+    zaak = _wmo(zgw)
+    resp = client.get(
+        f"{API}/zaken/{zaak['uuid']}",
+        headers=token("u-henk", "enforcement_officer", activity="pw-enforcement"),
+    )
+    assert resp.status_code == 403
+    assert [r["code"] for r in resp.json()["reasons"]] == ["support_data_stays_in_team"]
+    assert "Keukentafel" not in resp.text
+    assert zaak["uuid"] not in resp.text
+    [rec] = audit_records(client)
+    assert (rec.allowed, rec.reason_codes) == (False, ["support_data_stays_in_team"])
+
+
+def test_another_team_is_refused(client, token, zgw):
+    zaak = _wmo(zgw, unit="WT-WEST")
+    resp = client.get(
+        f"{API}/zaken/{zaak['uuid']}", headers=token(*ANNA, teams=OOST, activity="wmo-support")
+    )
+    assert resp.status_code == 403
+    [rec] = audit_records(client)
+    assert (rec.resource_team, rec.allowed) == ("wt-west", False)
+
+
+def test_unknown_zaaktype_is_refused_and_audited(client, token, zgw):
+    zaak = zgw.add_zaak(UNKNOWN_ZT, ZAANSTAD, residents=(BSN_SANNE,), unit="WT-OOST")
+    resp = client.get(
+        f"{API}/zaken/{zaak['uuid']}", headers=token(*ANNA, teams=OOST, activity="wmo-support")
+    )
+    assert resp.status_code == 403
+    assert [r["code"] for r in resp.json()["reasons"]] == ["unknown_zaaktype"]
+    [rec] = audit_records(client)
+    assert (rec.allowed, rec.reason_codes, rec.category) == (False, ["unknown_zaaktype"], "")
+    assert rec.resident == client.app.state.services.pseudonymize(BSN_SANNE)
+
+
+@pytest.mark.parametrize(
+    ("bronorganisatie", "unit", "residents", "code"),
+    [
+        ("001005650", "WT-OOST", (BSN_SANNE,), "unknown_organisation"),  # Haarlem's RSIN
+        (ZAANSTAD, "WT-NIEMAND", (BSN_SANNE,), "unknown_handling_unit"),
+        (ZAANSTAD, "WT-OOST", (), "no_resident"),
+    ],
+)
+def test_facts_the_register_does_not_know_are_refused(
+    client, token, zgw, bronorganisatie, unit, residents, code
+):
+    zaak = zgw.add_zaak(WMO, bronorganisatie, residents=residents, unit=unit)
+    resp = client.get(
+        f"{API}/zaken/{zaak['uuid']}", headers=token(*ANNA, teams=OOST, activity="wmo-support")
+    )
+    assert resp.status_code == 403
+    assert [r["code"] for r in resp.json()["reasons"]] == [code]
+    assert [r.reason_codes for r in audit_records(client)] == [[code]]
+
+
+def test_a_case_about_two_residents_is_decided_for_each(client, token, zgw):
+    zaak = zgw.add_zaak(WMO, ZAANSTAD, residents=(BSN_SANNE, BSN_JOOST), unit="WT-OOST")
+    resp = client.get(
+        f"{API}/zaken/{zaak['uuid']}", headers=token(*ANNA, teams=OOST, activity="wmo-support")
+    )
+    assert resp.status_code == 200
+    pseudo = client.app.state.services.pseudonymize
+    assert [r.resident for r in audit_records(client)] == [pseudo(BSN_SANNE), pseudo(BSN_JOOST)]
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "code"),
+    [
+        ("error", 502, "upstream_unavailable"),
+        ("timeout", 504, "upstream_timeout"),
+        ("down", 502, "upstream_unavailable"),
+    ],
+)
+def test_an_upstream_failure_is_refused_with_no_data_and_audited(
+    client, token, zgw, fault, status, code
+):
+    zaak = _wmo(zgw)
+    if fault == "error":
+        zgw.fail_status = 500
+    elif fault == "timeout":
+        zgw.delay_seconds = 3.0  # the gateway waits 2 s
+    else:
+        zgw.stop()
+    resp = client.get(
+        f"{API}/zaken/{zaak['uuid']}", headers=token(*ANNA, teams=OOST, activity="wmo-support")
+    )
+    assert resp.status_code == status
+    assert "Keukentafel" not in resp.text
+    assert "zaaktype" not in resp.text
+    [rec] = audit_records(client)
+    assert (rec.allowed, rec.reason_codes, rec.record_id) == (False, [code], f"zaak/{zaak['uuid']}")
+
+
+def test_a_list_on_the_bsn_filter_upstream_failure_is_audited_for_that_resident(client, token, zgw):
+    zgw.fail_status = 500
+    resp = client.get(
+        f"{API}/zaken",
+        params={"rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn": BSN_SANNE},
+        headers=token(*ANNA, teams=OOST, activity="wmo-support"),
+    )
+    assert resp.status_code == 502
+    [rec] = audit_records(client)
+    assert rec.resident == client.app.state.services.pseudonymize(BSN_SANNE)
+    assert rec.reason_codes == ["upstream_unavailable"]
+
+
+def _mixed(zgw: FakeZakenApi) -> list[dict[str, Any]]:
+    """Sanne's cases: Wmo of wt-oost, Wmo of wt-west, income of W&I, an investigation."""
+    return [
+        _wmo(zgw),
+        _wmo(zgw, unit="WT-WEST"),
+        zgw.add_zaak(INCOME, ZAANSTAD, residents=(BSN_SANNE,), unit="WI"),
+        zgw.add_zaak(ENFORCEMENT, ZAANSTAD, residents=(BSN_SANNE,), unit="HH"),
+        zgw.add_zaak(WMO, ZAANSTAD, residents=(BSN_JOOST,), unit="WT-OOST"),  # not Sanne's
+    ]
+
+
+# (category, team) of _mixed's first four cases, to store as the gateway's own records.
+MIXED_AS_RECORDS = [
+    ("intake_notes", "wt-oost"),
+    ("intake_notes", "wt-west"),
+    ("income", "wi-zaanstad"),
+    ("enforcement_case", "handhaving-zaanstad"),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "teams", "activity"),
+    [
+        (ANNA, OOST, "wmo-support"),
+        (("u-kees", "wi_client_manager"), (), "pw-benefit"),
+        (("u-henk", "enforcement_officer"), (), "pw-enforcement"),
+    ],
+)
+def test_a_list_of_mixed_cases_is_filtered_as_the_dossier_listing(
+    client, token, zgw, who, teams, activity
+):
+    cases = _mixed(zgw)
+    headers = token(*who, teams=teams, activity=activity)
+    resp = client.get(
+        f"{API}/zaken",
+        params={"rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn": BSN_SANNE},
+        headers=headers,
+    )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    listed = {z["uuid"] for z in body["results"]}
+    # The gateway's own dossier listing of the same four cases stored as records.
+    writer = token("u-sys", "team_wi_specialist", teams=("wt-oost",), activity="wmo-support")
+    services = client.app.state.services
+    from gateway.db import session_scope
+    from records import CaseRecord, create_record
+
+    with session_scope(services.db) as session:
+        for i, (category, team) in enumerate(MIXED_AS_RECORDS):
+            create_record(
+                session,
+                CaseRecord(
+                    id=f"r-{i}",
+                    resident=BSN_SANNE,
+                    resident_pseudonym=services.pseudonymize(BSN_SANNE),
+                    category=category,
+                    team=team,
+                    municipality="zaanstad",
+                    content="x",
+                    created_at_ns=1,
+                    created_by="u-sys",
+                ),
+            )
+    del writer
+    dossier = client.get(f"/v1/residents/{BSN_SANNE}/records", headers=headers).json()
+    assert listed == {cases[int(r["id"][2:])]["uuid"] for r in dossier["records"]}
+    assert (body["count"], body["withheld"]) == (len(dossier["records"]), dossier["withheld"])
+    assert body["count"] + body["withheld"] == 4
+    # one audit record per case of the page (then four for the dossier listing)
+    recs = audit_records(client)[:4]
+    assert {r.record_id for r in recs} == {f"zaak/{c['uuid']}" for c in cases[:4]}
+    assert sum(r.allowed for r in recs) == body["count"]
+
+
+def test_paging_is_the_upstreams_pages_filtered_with_links_to_the_gateway(
+    make_client, settings, token, zgw
+):
+    zgw.page_size = 2
+    cases = _mixed(zgw)[:4]
+    client = make_client()
+    headers = token(*ANNA, teams=OOST, activity="wmo-support")
+    params = {"rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn": BSN_SANNE}
+    first = client.get(f"{API}/zaken", params=params, headers=headers).json()
+    assert [z["uuid"] for z in first["results"]] == [cases[0]["uuid"]]
+    assert (first["withheld"], first["previous"]) == (1, None)
+    assert first["next"].startswith(f"http://testserver{API}/zaken?")
+    assert "page=2" in first["next"]
+    assert zgw.url not in first["next"]
+    second = client.get(first["next"], headers=headers).json()
+    assert (second["results"], second["withheld"], second["next"]) == ([], 2, None)
+    assert "page=1" in second["previous"]
+
+
+def test_a_filter_the_gateway_does_not_know_is_refused(client, token, zgw):
+    resp = client.get(
+        f"{API}/zaken",
+        params={"archiefstatus": "nog_te_archiveren"},
+        headers=token(*ANNA, teams=OOST, activity="wmo-support"),
+    )
+    assert resp.status_code == 422
+    assert zgw.requests == []
+
+
+def test_rollen_of_a_case_are_decided_as_that_case(client, token, zgw):
+    zaak = _wmo(zgw)
+    headers = token(*ANNA, teams=OOST, activity="wmo-support")
+    resp = client.get(f"{API}/rollen", params={"zaak": zaak["url"]}, headers=headers)
+    assert resp.status_code == 200, resp.text
+    rollen = resp.json()["results"]
+    assert {r["betrokkeneType"] for r in rollen} == {
+        "natuurlijk_persoon",
+        "organisatorische_eenheid",
+    }
+    henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
+    denied = client.get(f"{API}/rollen", params={"zaak": zaak["url"]}, headers=henk)
+    assert denied.status_code == 403
+    assert BSN_SANNE not in denied.text
+    assert [(r.record_id, r.allowed) for r in audit_records(client)] == [
+        (f"zaak/{zaak['uuid']}/rollen", True),
+        (f"zaak/{zaak['uuid']}/rollen", False),
+    ]
+    other = client.get(
+        f"{API}/rollen", params={"zaak": "https://elders.example/zaken/x"}, headers=headers
+    )
+    assert other.status_code == 422
+
+
+def _new(zaaktype: str = WMO) -> dict[str, Any]:
+    return {
+        "zaaktype": zaaktype,
+        "bronorganisatie": ZAANSTAD,
+        "verantwoordelijkeOrganisatie": ZAANSTAD,
+        "startdatum": "2026-11-29",
+        "omschrijving": "Nieuwe Wmo-melding",
+    }
+
+
+def test_a_new_case_is_decided_with_the_facts_of_its_body(client, token, zgw):
+    resp = client.post(
+        f"{API}/zaken", json=_new(), headers=token(*ANNA, teams=OOST, activity="wmo-support")
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["uuid"] in zgw.zaken
+    [rec] = audit_records(client)
+    assert (rec.action, rec.allowed, rec.category, rec.resource_team) == (
+        "create",
+        True,
+        "intake_notes",
+        "wt-oost",
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "teams", "activity", "zaaktype", "code"),
+    [
+        (("u-henk", "enforcement_officer"), (), "pw-enforcement", WMO, "unknown_handling_unit"),
+        (("u-henk", "enforcement_officer"), (), "pw-enforcement", SIGNAL, "unknown_handling_unit"),
+        (("u-bert", "team_generalist"), ("wt-west",), "pw-enforcement", WMO, "no_mandate"),
+        (ANNA, OOST, "wmo-support", UNKNOWN_ZT, "unknown_zaaktype"),
+    ],
+)
+def test_a_new_case_refused_never_reaches_the_upstream(
+    client, token, zgw, who, teams, activity, zaaktype, code
+):
+    resp = client.post(
+        f"{API}/zaken", json=_new(zaaktype), headers=token(*who, teams=teams, activity=activity)
+    )
+    assert resp.status_code == 403
+    assert [r["code"] for r in resp.json()["reasons"]] == [code]
+    assert zgw.zaken == {}
+    assert not [r for r in zgw.requests if r[0] == "POST"]
+    assert [r.reason_codes for r in audit_records(client)] == [[code]]
+
+
+def test_a_body_the_upstream_refuses_names_its_fields_only(client, token, zgw):
+    body = {k: v for k, v in _new().items() if k != "startdatum"}
+    resp = client.post(
+        f"{API}/zaken", json=body, headers=token(*ANNA, teams=OOST, activity="wmo-support")
+    )
+    assert resp.status_code == 422
+    assert resp.json()["fields"] == ["startdatum"]
+
+
+def test_upstream_mode_off_is_not_found(make_client, settings, token):
+    client = make_client(services=None)
+    client.app.state.services.upstream = None
+    resp = client.get(f"{API}/zaken", headers=token(*ANNA, teams=OOST, activity="wmo-support"))
+    assert resp.status_code == 404
+
+
+HAARLEM = "001005650"
+HL_SIGNAL = (
+    "https://catalogi.haarlem.demo/catalogi/api/v1/zaaktypen/7a0c5b1e-2d7e-4c1f-8d3b-5e9a1c2b3d01"
+)
+
+
+def test_a_flows_redact_removes_the_cases_free_text(settings, clock, token, zgw):
+    """Haarlem: DWI learns that the team has a signal, not what was said (the register's
+    `signal-existence-to-reintegration`, redact [content]): the case's omschrijving and
+    toelichting, and the roles' roltoelichting, are absent; the audit names them."""
+    hl = settings.model_copy(update={"profile": "haarlem"})
+    zaak = zgw.add_zaak(
+        HL_SIGNAL,
+        HAARLEM,
+        residents=(BSN_SANNE,),
+        unit="SWT-SCHALKWIJK",
+        omschrijving="Signaal: zorgen over schulden",
+        toelichting="Buurvrouw vertelde dat mevrouw post niet meer opent.",
+    )
+    with TestClient(create_app(hl, clock=clock), raise_server_exceptions=False) as client:
+        headers = token(
+            "u-dwi", "wi_client_manager", municipality="haarlem", activity="pw-reintegration"
+        )
+        resp = client.get(f"{API}/zaken/{zaak['uuid']}", headers=headers)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert "omschrijving" not in body
+        assert "toelichting" not in body
+        assert "schulden" not in resp.text
+        assert "post" not in resp.text
+        assert body == {k: v for k, v in zaak.items() if k not in ("omschrijving", "toelichting")}
+        assert resp.headers["X-Doelbinding-Redacted"] == "omschrijving,toelichting"
+        rollen = client.get(f"{API}/rollen", params={"zaak": zaak["url"]}, headers=headers)
+        assert rollen.status_code == 200
+        assert all("roltoelichting" not in r for r in rollen.json()["results"])
+        listed = client.get(
+            f"{API}/zaken",
+            params={"rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn": BSN_SANNE},
+            headers=headers,
+        ).json()
+        assert [set(z) & {"omschrijving", "toelichting"} for z in listed["results"]] == [set()]
+        recs = audit_records(client)
+        assert [(r.allowed, r.redacted, r.basis_ref) for r in recs] == [
+            (True, ["omschrijving", "toelichting"], recs[0].basis_ref),
+            (True, ["roltoelichting"], recs[0].basis_ref),
+            (True, ["omschrijving", "toelichting"], recs[0].basis_ref),
+        ]
+        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
