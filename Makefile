@@ -7,8 +7,11 @@ HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
+NGINX  := /usr/sbin/nginx
+ZGW_PORT ?= 8001
+ZGW_SECRET := zgw-demo-secret-of-at-least-32-bytes
 
-.PHONY: install run test lint fmt bench clean browser-deps
+.PHONY: install run run-zgw test lint fmt bench clean browser-deps nginx-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +27,17 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/doelbinding migrate
 	$(BIN)/doelbinding seed-demo
+	$(BIN)/uvicorn gateway.app:create_app --factory --host $(HOST) --port $(PORT) --no-access-log
+
+# Upstream mode (docs/zgw.md): the gateway in front of a demo ZGW Zaken API on $(ZGW_PORT),
+# which holds two cases of the tour's resident; both stop together.
+run-zgw: $(STAMP)
+	$(BIN)/doelbinding migrate
+	$(BIN)/doelbinding seed-demo
+	$(BIN)/python -m tests.fakes.zaken_api --port $(ZGW_PORT) --secret $(ZGW_SECRET) & \
+	trap "kill $$!" EXIT INT TERM; \
+	DOELBINDING_ZAKEN__URL=http://127.0.0.1:$(ZGW_PORT)/zaken/api/v1 \
+	DOELBINDING_ZAKEN__CLIENT_ID=doelbinding DOELBINDING_ZAKEN__SECRET=$(ZGW_SECRET) \
 	$(BIN)/uvicorn gateway.app:create_app --factory --host $(HOST) --port $(PORT) --no-access-log
 
 lint: $(STAMP)
@@ -47,7 +61,13 @@ $(AXE): tests/browser/package-lock.json
 
 browser-deps: $(CHROMIUM) $(AXE)
 
-test: lint browser-deps
+# The auth_request tests run Debian's nginx as a child process (tests/fakes/nginx.py).
+$(NGINX):
+	apt-get update && apt-get install -y nginx
+
+nginx-deps: $(NGINX)
+
+test: lint browser-deps nginx-deps
 	$(BIN)/doelbinding policy test
 	$(BIN)/pytest
 

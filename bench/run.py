@@ -192,6 +192,10 @@ def main() -> None:
     print(f"ratio governed/bare p50:      {ratio:.2f}x   (target <= 2.0x)")
     print(f"ratio governed/bare req/s:    {governed['rps'] / plain['rps']:.2f}x")
     print(f"gateway worker peak RSS:      {rss:.0f} MB   (target <= 250 MB)")
+    if os.environ.get("BENCH_ZGW", "1") != "0":  # BENCH_ZGW=0: skip upstream mode
+        from bench.zgw import main as zgw_bench
+
+        zgw_bench()
     if os.environ.get("BENCH_AUDIT", "1") != "0":  # BENCH_AUDIT=0: the figures above only
         audit_bench()
 

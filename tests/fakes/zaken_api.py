@@ -109,6 +109,8 @@ class FakeZakenApi:
         self.delay_seconds = 0.0
         self.errors: list[str] = []
         self.requests: list[tuple[str, str]] = []
+        #: The `user_id` claim of every authorised request, in order (who asked).
+        self.callers: list[str] = []
         self._lock = threading.Lock()
         self._server = make_server(
             "127.0.0.1", port, self._wsgi, threaded=True, request_handler=_Quiet
@@ -131,6 +133,7 @@ class FakeZakenApi:
         omschrijving: str = "",
         toelichting: str = "",
         startdatum: str = "2026-11-01",
+        uuid: str | None = None,
     ) -> dict[str, Any]:
         """A case with a natural person per resident and a handling unit, as Open Zaak holds it."""
         zaak = self._new_zaak(
@@ -141,7 +144,8 @@ class FakeZakenApi:
                 "omschrijving": omschrijving,
                 "toelichting": toelichting,
                 "startdatum": startdatum,
-            }
+            },
+            uuid,
         )
         for bsn in residents:
             self._add_rol(zaak, "natuurlijk_persoon", "aanvrager", {"inpBsn": bsn})
@@ -154,8 +158,8 @@ class FakeZakenApi:
             )
         return zaak
 
-    def _new_zaak(self, body: dict[str, Any]) -> dict[str, Any]:
-        uuid = str(uuidlib.uuid4())
+    def _new_zaak(self, body: dict[str, Any], uuid: str | None = None) -> dict[str, Any]:
+        uuid = uuid or str(uuidlib.uuid4())
         zaak = {
             "url": f"{self.url}/zaken/{uuid}",
             "uuid": uuid,
@@ -267,7 +271,10 @@ class FakeZakenApi:
             claims = jwt.decode(auth[7:], self.secret, algorithms=["HS256"])
         except jwt.PyJWTError:
             return False
-        return bool(claims.get("client_id") == self.client_id)
+        if claims.get("client_id") != self.client_id:
+            return False
+        self.callers.append(str(claims.get("user_id", "")))
+        return True
 
     def _filter_zaken(self, request: Request) -> list[dict[str, Any]]:
         bsn = request.args.get("rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn")
@@ -388,6 +395,10 @@ ZT = "https://catalogi.zaanstad.demo/catalogi/api/v1/zaaktypen/3f1e1c36-7c2b-4a5
 WMO, SIGNAL, INCOME, ENFORCEMENT = (f"{ZT}{n}" for n in "1234")
 
 
+DEMO_WMO = "5d6a1c2e-0f3b-4c7d-9e8f-1a2b3c4d5e01"
+DEMO_INCOME = "5d6a1c2e-0f3b-4c7d-9e8f-1a2b3c4d5e02"
+
+
 def seed_demo(api: FakeZakenApi) -> dict[str, dict[str, Any]]:
     """The demo's cases of Sanne (999990019): a Wmo case of wt-oost, an income case of W&I."""
     return {
@@ -398,6 +409,7 @@ def seed_demo(api: FakeZakenApi) -> dict[str, dict[str, Any]]:
             unit="WT-OOST",
             omschrijving="Wmo-melding: hulp bij het huishouden",
             toelichting="Keukentafelgesprek: mevrouw kan na haar operatie niet traplopen.",
+            uuid=DEMO_WMO,
         ),
         "income": api.add_zaak(
             INCOME,
@@ -405,6 +417,7 @@ def seed_demo(api: FakeZakenApi) -> dict[str, dict[str, Any]]:
             residents=("999990019",),
             unit="WI",
             omschrijving="Aanvraag bijstand",
+            uuid=DEMO_INCOME,
         ),
     }
 
@@ -415,10 +428,11 @@ def main() -> None:
     parser.add_argument("--client-id", default="doelbinding")
     parser.add_argument("--secret", default="zgw-demo-secret-of-at-least-32-bytes")
     parser.add_argument("--seconds", type=float, default=0, help="stop after this long (0: never)")
+    parser.add_argument("--no-validate", action="store_true", help="skip the document checks")
     args = parser.parse_args()
+    validate = not args.no_validate
     try:
         spec_path()
-        validate = True
     except FileNotFoundError as exc:
         print(f"not validating: {exc}")  # noqa: T201
         validate = False
