@@ -168,8 +168,7 @@ def read_case(
 ) -> tuple[Case, list[dict[str, Any]], Outcome]:
     """GET a case and its roles from the upstream, then decide and audit the read."""
     try:
-        zaak = up.client.get_zaak(uuid, principal.sub)
-        rollen = up.client.rollen(str(zaak.get("url", "")), principal.sub)
+        zaak, rollen = up.client.case(uuid, principal.sub)
     except UpstreamFailed as exc:
         raise refuse_failure(
             services, principal, activity, "read", exc, ctx, record_id=zaak_id(uuid, suffix)

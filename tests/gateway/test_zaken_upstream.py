@@ -411,3 +411,28 @@ def test_a_flows_redact_removes_the_cases_free_text(settings, clock, token, zgw)
             (True, ["omschrijving", "toelichting"], recs[0].basis_ref),
         ]
         client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+
+
+def test_the_readme_tour_step_7(client, token, zgw):
+    """README tour, step 7 (`make run-zgw`): a team member reads Sanne's Wmo case through the
+    gateway, an enforcement officer is refused, and Sanne's access log has both: the read as
+    an entry, the enforcement attempt held back (counted)."""
+    from tests.fakes.zaken_api import DEMO_WMO, seed_demo
+
+    seed_demo(zgw)
+    anna = token(*ANNA, teams=OOST, activity="wmo-support")
+    assert client.get(f"{API}/zaken/{DEMO_WMO}", headers=anna).status_code == 200
+    henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
+    denied = client.get(f"{API}/zaken/{DEMO_WMO}", headers=henk)
+    assert denied.status_code == 403
+    assert denied.json()["reasons"][0]["code"] == "support_data_stays_in_team"
+    listed = client.get(
+        f"{API}/zaken",
+        params={"rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn": BSN_SANNE},
+        headers=anna,
+    ).json()
+    assert ([z["uuid"] for z in listed["results"]], listed["withheld"]) == ([DEMO_WMO], 1)
+    log = client.get("/v1/me/access-log", headers=token(BSN_SANNE, "resident")).json()
+    reads = [e for e in log["entries"] if e["allowed"]]
+    assert len(reads) == 2  # the read and the list's Wmo case (the list's income case: denied)
+    assert log["held_back"] == 1
