@@ -64,6 +64,12 @@ class Case:
         return bool(self.decisions) and all(d.allow for d in self.decisions)
 
 
+def user_id(services: Services, principal: Principal) -> str:
+    """Who the upstream's own audit trail names: the subject as the audit trail does (a
+    resident as their pseudonym, never a BSN)."""
+    return services.pep.subject_of(principal).id
+
+
 def zaak_id(uuid: str, suffix: str = "") -> str:
     """The record id an audit record gives an upstream case (`zaak/<uuid>`)."""
     return f"zaak/{uuid}{suffix}"
@@ -168,7 +174,7 @@ def read_case(
 ) -> tuple[Case, list[dict[str, Any]], Outcome]:
     """GET a case and its roles from the upstream, then decide and audit the read."""
     try:
-        zaak, rollen = up.client.case(uuid, principal.sub)
+        zaak, rollen = up.client.case(uuid, user_id(services, principal))
     except UpstreamFailed as exc:
         raise refuse_failure(
             services, principal, activity, "read", exc, ctx, record_id=zaak_id(uuid, suffix)
@@ -189,9 +195,10 @@ def list_cases(
     """GET one page of cases and every case's roles, then decide each case (audited)."""
     bsn = next((v for k, v in params if k == BSN_FILTER), None)
     try:
-        page = up.client.list_zaken(params, principal.sub)
+        page = up.client.list_zaken(params, user_id(services, principal))
         zaken = [z for z in page["results"] if isinstance(z, dict)]
-        rollen = up.client.rollen_of([str(z.get("url", "")) for z in zaken], principal.sub)
+        urls = [str(z.get("url", "")) for z in zaken]
+        rollen = up.client.rollen_of(urls, user_id(services, principal))
     except UpstreamFailed as exc:
         raise refuse_failure(
             services, principal, activity, "read", exc, ctx, record_id=None, resident_bsn=bsn

@@ -33,6 +33,7 @@ from gateway.upstream import (
     redacted_fields,
     refuse_failure,
     resources,
+    user_id,
     zaak_id,
 )
 from zaken import LIST_PARAMS, UnknownRoute, UpstreamFailed, redact
@@ -196,7 +197,7 @@ def _create(
     outcome = decide(services, principal, activity, "create", facts, ctx)
     outcome.raise_if_refused()
     try:
-        created = up.client.create_zaak(body, principal.sub)
+        created = up.client.create_zaak(body, user_id(services, principal))
     except UpstreamFailed as exc:
         raise refuse_failure(
             services, principal, activity, "create", exc, ctx, record_id=zaak_id("new")

@@ -413,7 +413,7 @@ def test_a_flows_redact_removes_the_cases_free_text(settings, clock, token, zgw)
         client.app.state.services.db.dispose()  # type: ignore[attr-defined]
 
 
-def test_the_readme_tour_step_7(client, token, zgw):
+def test_the_readme_tour_step_7(client, token, zgw, capsys):
     """README tour, step 7 (`make run-zgw`): a team member reads Sanne's Wmo case through the
     gateway, an enforcement officer is refused, and Sanne's access log has both: the read as
     an entry, the enforcement attempt held back (counted)."""
@@ -436,3 +436,26 @@ def test_the_readme_tour_step_7(client, token, zgw):
     reads = [e for e in log["entries"] if e["allowed"]]
     assert len(reads) == 2  # the read and the list's Wmo case (the list's income case: denied)
     assert log["held_back"] == 1
+    assert BSN_SANNE not in capsys.readouterr().out  # the BSN filter never reaches a log line
+
+
+def test_a_resident_is_named_upstream_by_pseudonym(client, token, zgw):
+    zaak = _wmo(zgw)
+    resp = client.get(
+        f"{API}/zaken/{zaak['uuid']}", headers=token(BSN_SANNE, "resident", activity="own-access")
+    )
+    assert resp.status_code == 200  # her own case (own-access)
+    assert BSN_SANNE not in zgw.callers
+    assert set(zgw.callers) == {client.app.state.services.pseudonymize(BSN_SANNE)}
+
+
+def test_a_new_case_the_upstream_then_fails_is_a_second_audit_record(client, token, zgw):
+    zgw.fail_status = 500
+    resp = client.post(
+        f"{API}/zaken", json=_new(), headers=token(*ANNA, teams=OOST, activity="wmo-support")
+    )
+    assert resp.status_code == 502
+    assert [(r.action, r.allowed, r.reason_codes) for r in audit_records(client)] == [
+        ("create", True, ["team_member_support"]),
+        ("create", False, ["upstream_unavailable"]),
+    ]

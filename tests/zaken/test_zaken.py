@@ -197,3 +197,19 @@ def test_every_profiles_mapping_loads():
 
     for profile in available_profiles():
         load_zaaktypes(load_register(profile))
+
+
+def test_production_needs_the_upstream_secret():
+    from pydantic import ValidationError
+
+    from gateway.settings import Settings
+
+    prod = {
+        "environment": "production",
+        "auth": {"jwks_url": "https://idp.example/jwks"},
+        "pseudonym_key": "k" * 32,
+        "web": {"demo_login": False, "session_secret": "s" * 32},
+    }
+    Settings(**prod)  # upstream mode off: nothing more needed
+    with pytest.raises(ValidationError, match="DOELBINDING_ZAKEN__SECRET"):
+        Settings(**prod, zaken={"url": "https://open-zaak.example/zaken/api/v1"})
