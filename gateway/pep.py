@@ -7,7 +7,9 @@
     2. resident   the resident's consents active at decision time → input.consents, and
                   the subject's active four-eyes exceptions for them → input.exceptions
                   (gateway/facts.py: one query per resident)
-    3. decide     policy engine → Decision (any engine error: refusal)
+    3. decide     policy engine → Decision (any engine error: refusal); a resource whose
+                  facts could not be established (`ResourceFacts.refusal`, e.g. a zaaktype
+                  the register does not know) is refused without asking the engine
     4. audit      one record per decision: appended in the caller's transaction, or, for a
                   read on PostgreSQL, by the group-commit writer (announced at step 1)
     5. answer     the route commits, then answers; a denied or failed decision raises

@@ -141,6 +141,9 @@ def list_zaken(
     unknown = sorted({k for k, _ in params} - LIST_PARAMS)
     if unknown:
         raise InvalidField(unknown[0], f"not a filter the gateway passes on: {sorted(LIST_PARAMS)}")
+    page_no = request.query_params.get("page", "1")
+    if not page_no.isdigit() or not 1 <= int(page_no) <= 1_000_000:
+        raise InvalidField("page", "a page number from 1")
     page, listed, outcome = list_cases(services, up, principal, activity, params, ctx)
     if outcome.failure is not None:
         raise outcome.failure

@@ -266,11 +266,12 @@ def test_paging_is_the_upstreams_pages_filtered_with_links_to_the_gateway(
     assert "page=1" in second["previous"]
 
 
-def test_a_filter_the_gateway_does_not_know_is_refused(client, token, zgw):
+@pytest.mark.parametrize(
+    "params", [{"archiefstatus": "nog_te_archiveren"}, {"page": "0"}, {"page": "x"}]
+)
+def test_a_filter_the_gateway_does_not_know_is_refused(client, token, zgw, params):
     resp = client.get(
-        f"{API}/zaken",
-        params={"archiefstatus": "nog_te_archiveren"},
-        headers=token(*ANNA, teams=OOST, activity="wmo-support"),
+        f"{API}/zaken", params=params, headers=token(*ANNA, teams=OOST, activity="wmo-support")
     )
     assert resp.status_code == 422
     assert zgw.requests == []
