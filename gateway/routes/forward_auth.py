@@ -160,7 +160,7 @@ def nginx_auth_request(
     return _decide(services, principal, activity, ctx, x_original_method, x_original_uri, b"")
 
 
-@router.api_route("/ext/{path:path}", methods=["GET", "POST", "HEAD"])
+@router.api_route("/ext/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
 async def envoy_ext_authz(
     request: Request,
     services: ServicesDep,

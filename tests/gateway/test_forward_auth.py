@@ -226,7 +226,11 @@ def test_envoy_ext_authz_decides_a_new_case_with_its_body(client, token, zgw):
 
 def test_a_request_outside_the_route_table_is_refused(client, token, zgw):
     anna = token(*ANNA, teams=OOST, activity="wmo-support")
-    for path in ("/authz/ext/zaken/api/v1/statussen", "/authz/ext/elsewhere/zaken/x"):
-        resp = client.get(path, headers=anna)
+    for method, path in (
+        ("GET", "/authz/ext/zaken/api/v1/statussen"),
+        ("GET", "/authz/ext/elsewhere/zaken/x"),
+        ("DELETE", "/authz/ext/zaken/api/v1/zaken/0b9e2f4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b"),
+    ):
+        resp = client.request(method, path, headers=anna)
         assert resp.status_code == 403
         assert resp.headers["X-Doelbinding-Reasons"] == "not_routed"
