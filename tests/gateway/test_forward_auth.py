@@ -234,3 +234,24 @@ def test_a_request_outside_the_route_table_is_refused(client, token, zgw):
         resp = client.request(method, path, headers=anna)
         assert resp.status_code == 403
         assert resp.headers["X-Doelbinding-Reasons"] == "not_routed"
+
+
+def test_nginx_passes_on_the_fields_to_redact(settings, clock, token, zgw):
+    """Haarlem: DWI may learn that the team has a signal, not its text. doelbinding allows
+    with `X-Doelbinding-Redact`, which nginx passes to the upstream and to the client."""
+    hl_signal = "https://catalogi.haarlem.demo/catalogi/api/v1/zaaktypen/7a0c5b1e-2d7e-4c1f-8d3b-5e9a1c2b3d01"
+    zaak = zgw.add_zaak(
+        hl_signal, "001005650", residents=(BSN_SANNE,), unit="SWT-SCHALKWIJK", toelichting="x"
+    )
+    hl = settings.model_copy(update={"profile": "haarlem"})
+    dwi = token("u-dwi", "wi_client_manager", municipality="haarlem", activity="pw-reintegration")
+    with _Gateway(hl, clock) as gw:
+        port = free_port()
+        with Nginx(_servers(port, gw.port, zgw), port) as nginx:
+            resp = httpx.get(
+                f"{nginx.url}/zaken/api/v1/zaken/{zaak['uuid']}", headers={**dwi, **CRS}, timeout=10
+            )
+        assert resp.status_code == 200
+        assert resp.headers["X-Doelbinding-Redact"] == "omschrijving,toelichting"
+        [rec] = audit_records(gw)
+        assert (rec.allowed, rec.redacted) == (True, ["omschrijving", "toelichting"])
