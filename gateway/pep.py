@@ -312,7 +312,8 @@ class EnforcementPoint:
             trace_id=ctx.trace_id,
             span_id=ctx.span_id,
             details=ctx.details,
-            policy_input=inp.to_policy_input(),
+            # A refusal of the enforcement point itself was no policy decision: nothing to replay.
+            policy_input=None if res.refusal is not None else inp.to_policy_input(),
         )
 
     def record_event(

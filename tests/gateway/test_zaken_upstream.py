@@ -99,6 +99,7 @@ def test_unknown_zaaktype_is_refused_and_audited(client, token, zgw):
     assert [r["code"] for r in resp.json()["reasons"]] == ["unknown_zaaktype"]
     [rec] = audit_records(client)
     assert (rec.allowed, rec.reason_codes, rec.category) == (False, ["unknown_zaaktype"], "")
+    assert rec.policy_input is None  # refused by the enforcement point: no policy input to replay
     assert rec.resident == client.app.state.services.pseudonymize(BSN_SANNE)
 
 
