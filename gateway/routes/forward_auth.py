@@ -160,7 +160,6 @@ def nginx_auth_request(
     return _decide(services, principal, activity, ctx, x_original_method, x_original_uri, b"")
 
 
-@router.api_route("/ext/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
 async def envoy_ext_authz(
     request: Request,
     services: ServicesDep,
@@ -179,4 +178,15 @@ async def envoy_ext_authz(
     method = "GET" if request.method == "HEAD" else request.method
     return await run_in_threadpool(
         _decide, services, principal, activity, ctx, method, target, body
+    )
+
+
+# Every method reaches the decision (anything but a known route is refused there), each with
+# an operation id of its own in the OpenAPI document.
+for _method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+    router.add_api_route(
+        "/ext/{path:path}",
+        envoy_ext_authz,
+        methods=[_method],
+        operation_id=f"envoy_ext_authz_{_method.lower()}",
     )

@@ -461,3 +461,15 @@ def test_a_new_case_the_upstream_then_fails_is_a_second_audit_record(client, tok
         ("create", True, ["team_member_support"]),
         ("create", False, ["upstream_unavailable"]),
     ]
+
+
+def test_openapi_documents_the_upstream_and_forward_auth_routes(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        f"{API}/zaken",
+        f"{API}/zaken/{{uuid}}",
+        f"{API}/rollen",
+        "/authz/zgw",
+        "/authz/ext/{path}",
+    ):
+        assert path in paths
