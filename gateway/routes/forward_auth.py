@@ -59,10 +59,16 @@ LIST_MIXED = Reason(
 NEEDS_BODY = Reason(code="body_required", message="A new case is decided with its body.")
 
 
-def _verdict(decisions: list[Decision], resource: str, extra: Reason | None = None) -> JSONResponse:
+def _verdict(
+    decisions: list[Decision],
+    resource: str,
+    extra: Reason | None = None,
+    *,
+    empty_allowed: bool = False,
+) -> JSONResponse:
     denied = [d for d in decisions if not d.allow]
     reasons = [r for d in denied for r in d.reasons] + ([extra] if extra else [])
-    if reasons or not decisions:
+    if reasons or not (decisions or empty_allowed):
         codes = ",".join(dict.fromkeys(r.code for r in reasons)) or NOT_ROUTED.code
         return JSONResponse(
             {
@@ -117,12 +123,15 @@ def _decide(
         _, _, outcome = read_case(services, up, principal, activity, uuid, ctx, suffix="/rollen")
         resource = "rol"
     elif found.kind is Kind.ZAAK_LIST:
-        if {k for k, _ in found.query} - LIST_PARAMS:
+        page = found.param("page") or "1"
+        if {k for k, _ in found.query} - LIST_PARAMS or not page.isdigit() or page == "0":
             return _verdict([], "zaak", NOT_ROUTED)
         _, listed, outcome = list_cases(services, up, principal, activity, found.query, ctx)
-        if outcome.failure is None and listed.withheld:
+        if outcome.failure is not None:
+            raise outcome.failure
+        if listed.withheld:
             return _verdict(outcome.decisions, "zaak", LIST_MIXED)
-        resource = "zaak"
+        return _verdict(outcome.decisions, "zaak", empty_allowed=True)  # an empty page too
     else:  # a new case
         try:
             zaak = json.loads(body) if body else None

@@ -162,6 +162,8 @@ def test_nginx_a_list_with_cases_the_caller_may_not_see_is_refused(through_nginx
     resp = httpx.get(url, headers={**anna, **CRS}, timeout=10)
     assert resp.status_code == 200
     assert resp.json()["count"] == 1
+    other = url.replace(BSN_SANNE, "999990032")  # a resident without cases: an empty page
+    assert httpx.get(other, headers={**anna, **CRS}, timeout=10).status_code == 200
 
 
 def test_nginx_a_new_case_without_its_body_is_refused(through_nginx, token, zgw):
