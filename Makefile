@@ -6,12 +6,13 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
-AXE    := tests/browser/node_modules/axe-core/axe.min.js
 NGINX  := /usr/sbin/nginx
+REPLICAS ?= 2
+AXE    := tests/browser/node_modules/axe-core/axe.min.js
 ZGW_PORT ?= 8001
 ZGW_SECRET := zgw-demo-secret-of-at-least-32-bytes
 
-.PHONY: install run run-zgw test lint fmt bench clean browser-deps nginx-deps
+.PHONY: install run run-zgw test lint fmt bench clean browser-deps replicas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,17 +62,21 @@ $(AXE): tests/browser/package-lock.json
 
 browser-deps: $(CHROMIUM) $(AXE)
 
-# The auth_request tests run Debian's nginx as a child process (tests/fakes/nginx.py).
+# The replica test, the nginx bench and the auth_request tests (tests/fakes/nginx.py) run
+# Debian's nginx as a child process of their own.
 $(NGINX):
 	apt-get update && apt-get install -y nginx
 
-nginx-deps: $(NGINX)
+# N gateway replicas on one PostgreSQL behind nginx (deploy/replicas.py; docs/deploy.md):
+#   DOELBINDING_DATABASE__URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make replicas REPLICAS=3
+replicas: $(STAMP) $(NGINX)
+	$(BIN)/python -m deploy.replicas --replicas $(REPLICAS) --port $(PORT) --seed-demo
 
-test: lint browser-deps nginx-deps
+test: lint browser-deps $(NGINX)
 	$(BIN)/doelbinding policy test
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(NGINX)
 	$(BIN)/python bench/run.py
 
 clean:

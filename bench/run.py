@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.audit import main as audit_bench  # noqa: E402
 from bench.decision import bench_decisions, engines_side_by_side  # noqa: E402
+from bench.nginx import main as nginx_bench  # noqa: E402
 
 N_WARMUP = 200
 N_SEQUENTIAL = int(os.environ.get("BENCH_N", "2000"))
@@ -210,6 +211,8 @@ def main() -> None:
         zgw_bench()
     if os.environ.get("BENCH_AUDIT", "1") != "0":  # BENCH_AUDIT=0: the figures above only
         audit_bench()
+    if os.environ.get("BENCH_NGINX", "1") != "0":  # BENCH_NGINX=0: skip the replicas run
+        nginx_bench()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from gateway.routes import (
     forward_auth,
     health,
     me,
+    metrics,
     opa_bundle,
     policies,
     records,
@@ -77,6 +78,7 @@ def create_app(
         authzen,
         opa_bundle,
         policies,
+        metrics,
         zaken,
         forward_auth,
     ):

@@ -191,6 +191,15 @@ class ZakenSettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus sends to scrape `/metrics` (`Authorization: Bearer "
+        "…`). Empty: `/metrics` answers 404. Scrape each replica on its own address; the "
+        "proxy does not pass `/metrics` (docs/deploy.md).",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DOELBINDING_",
@@ -219,6 +228,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     zaken: ZakenSettings = Field(default_factory=ZakenSettings)
 
     @model_validator(mode="after")
