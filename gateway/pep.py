@@ -255,6 +255,7 @@ class EnforcementPoint:
                 inputs.append(inp)
                 if res.refusal is not None:
                     decisions.append(Decision(allow=False, reasons=(res.refusal,), basis=None))
+                    took.append(-1.0)
                     continue
                 if failure is None:
                     started = time.perf_counter()
