@@ -408,7 +408,8 @@ def test_a_flows_redact_removes_the_named_fields(settings, clock, token, zgw, tm
             (True, ["legal_flow"], ["roltoelichting"]),
             (True, ["legal_flow"], ["toelichting"]),
         ]
-        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+    # After the app's shutdown (its checkpointer may still have used the pool until then).
+    client.app.state.services.db.dispose()  # type: ignore[attr-defined]
 
 
 def test_the_readme_tour_step_7(client, token, zgw, capsys):
