@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from gateway import errors, web
 from gateway.clock import Clock, system_clock
+from gateway.edge import EdgeGuard
 from gateway.logging import RequestContextMiddleware, configure_logging
 from gateway.routes import (
     aggregates,
@@ -61,6 +62,12 @@ def create_app(
         version="0.1.0",
     )
     app.state.services = services or build_services(settings, clock=clock, engine=engine)
+    # Added first, so it runs inside the request context (refusals are logged with an id).
+    app.add_middleware(
+        EdgeGuard,
+        max_body_bytes=settings.edge.max_body_bytes,
+        hsts_max_age=settings.edge.hsts_max_age_seconds,
+    )
     app.add_middleware(RequestContextMiddleware)
     errors.install(app)
     for module in (

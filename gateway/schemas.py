@@ -3,14 +3,52 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+#: The largest sequence number a BIGINT holds: a larger `seq` is a 422, not a database error.
+MAX_SEQ = 2**63 - 1
+
+
+def _text_problem(value: Any) -> str | None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains a lone surrogate (not valid Unicode text)"
+        return None
+    if isinstance(value, list | tuple):
+        return next((p for v in value if (p := _text_problem(v)) is not None), None)
+    if isinstance(value, dict):
+        return next(
+            (p for k, v in value.items() if (p := _text_problem(k) or _text_problem(v))), None
+        )
+    return None
 
 
 class _Body(BaseModel):
+    """A request body: no unknown fields, and no NUL or lone surrogate in any text (nothing
+    downstream, the database and the audit trail least of all, can hold them)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_or_surrogate(cls, value: Any) -> Any:
+        problem = _text_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class RecordCreate(_Body):
@@ -77,8 +115,10 @@ class ConsentCreate(_Body):
         default_factory=list,
         description="Optional: limit the consent to these organisations, e.g. gemeente-zaanstad.",
     )
-    valid_from: datetime | None = Field(default=None, description="RFC 3339; default: now.")
-    valid_until: datetime | None = Field(default=None, description="RFC 3339, with offset.")
+    valid_from: AwareDatetime | None = Field(
+        default=None, description="RFC 3339, with offset; default: now."
+    )
+    valid_until: AwareDatetime | None = Field(default=None, description="RFC 3339, with offset.")
     language: str = Field(default="nl", description="The language of the consent text: nl, en.")
     text_sha256: str | None = Field(
         default=None,
@@ -310,8 +350,9 @@ class AuthZenResourceProperties(_Body):
 
 
 class AuthZenResource(_Body):
-    type: str = Field(default="record", max_length=64)
-    id: str | None = Field(default=None, max_length=128)
+    # The audit record keeps `<type>.<action>` (64 characters) and the id (80).
+    type: str = Field(default="record", min_length=1, max_length=31)
+    id: str | None = Field(default=None, max_length=80)
     properties: AuthZenResourceProperties = Field(default_factory=AuthZenResourceProperties)
 
 
