@@ -14,6 +14,7 @@ from gateway import errors, web
 from gateway.clock import Clock, system_clock
 from gateway.edge import EdgeGuard
 from gateway.logging import RequestContextMiddleware, configure_logging
+from gateway.ratelimit import DecisionRateLimit
 from gateway.routes import (
     aggregates,
     audit,
@@ -62,6 +63,11 @@ def create_app(
         version="0.1.0",
     )
     app.state.services = services or build_services(settings, clock=clock, engine=engine)
+    app.state.rate_limit = DecisionRateLimit(
+        settings.edge.rate_limit,
+        settings.edge.rate_limit_case_system,
+        settings.edge.rate_limit_storage,
+    )
     # Added first, so it runs inside the request context (refusals are logged with an id).
     app.add_middleware(
         EdgeGuard,

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from gateway.auth import AuthError, AuthFailure, Principal
 from gateway.errors import InvalidHeader, MissingActivity, UnknownActivity
 from gateway.pep import RequestContext
+from gateway.ratelimit import DecisionRateLimit
 from gateway.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT from the identity provider.")
@@ -38,6 +39,15 @@ def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_rate_limit(request: Request) -> DecisionRateLimit:
+    limit: DecisionRateLimit = request.app.state.rate_limit
+    return limit
+
+
+#: The decision routes charge the subject's budget: `rate_limit.charge(principal, cost)`.
+RateLimitDep = Annotated[DecisionRateLimit, Depends(get_rate_limit)]
 
 
 async def get_activity(
