@@ -126,7 +126,7 @@ def _may_read(services: Services, principal: Principal, record: AuditRecord) -> 
 
 @router.get("/entries/{seq}", response_model=AuditEntryPublic)
 def get_entry(
-    seq: Annotated[int, Path(le=MAX_SEQ)], services: ServicesDep, principal: PrincipalDep
+    seq: Annotated[int, Path(gt=0, le=MAX_SEQ)], services: ServicesDep, principal: PrincipalDep
 ) -> AuditEntryPublic:
     """One audit entry and its leaf bytes. Privacy officers: any; residents: their own."""
     with session_scope(services.db) as session:

@@ -150,6 +150,7 @@ def test_a_consent_valid_until_without_offset_is_422(client, token) -> None:
     "path",
     [
         f"/v1/audit/entries/{MAX_SEQ + 1}",
+        f"/v1/audit/entries/-{MAX_SEQ + 2}",
         f"/v1/audit/proofs/inclusion?seq={MAX_SEQ + 1}",
         f"/v1/audit/proofs/consistency?first=1&second={MAX_SEQ + 1}",
         f"/v1/audit/export?format=ldv&after_seq={MAX_SEQ + 1}",
