@@ -39,14 +39,15 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def _problem(value: Any) -> str | None:
+def value_problem(value: Any) -> str | None:
+    """Why `value` (text, or lists and dicts of it, at any depth) cannot be stored, or None."""
     if isinstance(value, str):
         return text_problem(value)
     if isinstance(value, list | tuple):
-        return next((p for v in value if (p := _problem(v)) is not None), None)
+        return next((p for v in value if (p := value_problem(v)) is not None), None)
     if isinstance(value, dict):
         return next(
-            (p for k, v in value.items() if (p := _problem(k) or _problem(v)) is not None),
+            (p for k, v in value.items() if (p := value_problem(k) or value_problem(v))),
             None,
         )
     return None
@@ -60,6 +61,6 @@ def check_entry(entry: AuditEntry) -> None:
         limit = MAX_LENGTH.get(name)
         if isinstance(value, str) and limit is not None and len(value) > limit:
             raise AuditEntryInvalid(name, f"longer than {limit} characters")
-        problem = _problem(value)
+        problem = value_problem(value)
         if problem is not None:
             raise AuditEntryInvalid(name, problem)

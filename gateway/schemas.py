@@ -14,26 +14,10 @@ from pydantic import (
     model_validator,
 )
 
+from audit.checks import value_problem
+
 #: The largest sequence number a BIGINT holds: a larger `seq` is a 422, not a database error.
 MAX_SEQ = 2**63 - 1
-
-
-def _text_problem(value: Any) -> str | None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            return "contains a NUL character"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "contains a lone surrogate (not valid Unicode text)"
-        return None
-    if isinstance(value, list | tuple):
-        return next((p for v in value if (p := _text_problem(v)) is not None), None)
-    if isinstance(value, dict):
-        return next(
-            (p for k, v in value.items() if (p := _text_problem(k) or _text_problem(v))), None
-        )
-    return None
 
 
 class _Body(BaseModel):
@@ -45,7 +29,7 @@ class _Body(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_nul_or_surrogate(cls, value: Any) -> Any:
-        problem = _text_problem(value)
+        problem = value_problem(value)
         if problem is not None:
             raise ValueError(problem)
         return value

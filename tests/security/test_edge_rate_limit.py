@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +14,7 @@ from tests.gateway.conftest import BSN_SANNE
 
 
 @pytest.fixture
-def limited(settings, clock) -> Callable[[str], TestClient]:
+def limited(settings, clock) -> Iterator[Callable[[str], TestClient]]:
     apps: list[TestClient] = []
 
     def make(rate: str) -> TestClient:

@@ -17,6 +17,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
+from schemathesis.core.result import Ok
 
 from gateway.app import create_app
 from gateway.demo import seed_demo
@@ -66,6 +67,9 @@ def test_no_5xx_and_every_answer_as_documented(fuzz_app, callers) -> None:
     counted = {"operations": 0, "cases": 0, "calls": 0}
 
     for result in schema.get_all_operations():
+        if not isinstance(result, Ok):  # an operation the document cannot describe
+            failures.append(f"invalid operation: {result.err()}")
+            continue
         operation = result.ok()
         counted["operations"] += 1
 
