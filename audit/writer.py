@@ -87,6 +87,7 @@ class GroupCommitWriter:
         self._raw: psycopg.Connection[Any] | None = None  # PostgreSQL: audit/pg_append.py
         self._pg = engine.dialect.name == "postgresql"
         self.batches = 0  # how many transactions it took (for the bench and tests)
+        self.retried = 0  # batches refused by the database and retried caller by caller
 
     def append(
         self, entries: Sequence[AuditEntry], ticket: Ticket | None = None
@@ -252,6 +253,7 @@ class GroupCommitWriter:
                         p.done.set()
         if written is None:
             if retry:
+                self.retried += 1
                 for p in batch:
                     self._commit([p])
             return

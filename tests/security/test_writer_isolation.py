@@ -78,7 +78,7 @@ def _refuse_poison(engine: Engine) -> None:
 def test_a_batch_the_database_refuses_is_retried_request_by_request(engine) -> None:
     _refuse_poison(engine)
     # A long linger and announced appends: every request below lands in one batch.
-    writer = GroupCommitWriter(engine, AuditStore(), linger=0.5)
+    writer = GroupCommitWriter(engine, AuditStore(), linger=2.0)
     results: dict[str, str] = {}
     names = ["a", "b", "poison", "c", "d"]
     tickets = [writer.expecting() for _ in names]
@@ -103,6 +103,7 @@ def test_a_batch_the_database_refuses_is_retried_request_by_request(engine) -> N
     writer.close()
 
     assert results == {"a": "ok", "b": "ok", "poison": "failed", "c": "ok", "d": "ok"}
+    assert writer.retried == 1  # the poison shared a batch, which was retried caller by caller
     with Session(engine) as s:
         rows = list(AuditStore().iter_rows(s))
         assert AuditStore().verify(s).ok
