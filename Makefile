@@ -6,9 +6,11 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+NGINX  := /usr/sbin/nginx
+REPLICAS ?= 2
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install run test lint fmt bench fuzz clean browser-deps
+.PHONY: install run test lint fmt bench fuzz clean browser-deps replicas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +49,16 @@ $(AXE): tests/browser/package-lock.json
 
 browser-deps: $(CHROMIUM) $(AXE)
 
-test: lint browser-deps
+# The replica test and the nginx bench run Debian's nginx as a child process of their own.
+$(NGINX):
+	apt-get update && apt-get install -y nginx
+
+# N gateway replicas on one PostgreSQL behind nginx (deploy/replicas.py; docs/deploy.md):
+#   DOELBINDING_DATABASE__URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make replicas REPLICAS=3
+replicas: $(STAMP) $(NGINX)
+	$(BIN)/python -m deploy.replicas --replicas $(REPLICAS) --port $(PORT) --seed-demo
+
+test: lint browser-deps $(NGINX)
 	$(BIN)/doelbinding policy test
 	$(BIN)/pytest
 
@@ -57,7 +68,7 @@ FUZZ_EXAMPLES ?= 100
 fuzz: $(STAMP)
 	DOELBINDING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/security/test_edge_schemathesis.py
 
-bench: $(STAMP)
+bench: $(STAMP) $(NGINX)
 	$(BIN)/python bench/run.py
 
 clean:
