@@ -22,6 +22,7 @@ and the request gets 503. No data leaves without a durable audit record.
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -58,6 +59,31 @@ ENGINE_FAILURE = Decision(
 )
 
 
+# W3C Trace Context, section 3.2: version, trace-id, parent-id, flags in lower-case hex; a
+# future version may add fields after a dash. https://www.w3.org/TR/trace-context/#traceparent-header
+_TRACEPARENT = re.compile(
+    r"(?P<version>[0-9a-f]{2})-(?P<trace>[0-9a-f]{32})-(?P<parent>[0-9a-f]{16})-"
+    r"(?P<flags>[0-9a-f]{2})(?P<rest>-.*)?"
+)
+
+
+def parse_traceparent(value: str | None) -> str | None:
+    """The version-00 traceparent of a valid header (55 characters), or None: version ff,
+    all-zero ids, upper case, a version 00 with more fields, or anything else is invalid."""
+    if not value or len(value) > 512:
+        return None
+    m = _TRACEPARENT.fullmatch(value)
+    if (
+        m is None
+        or m["version"] == "ff"
+        or (m["version"] == "00" and m["rest"] is not None)
+        or m["trace"] == "0" * 32
+        or m["parent"] == "0" * 16
+    ):
+        return None
+    return f"00-{m['trace']}-{m['parent']}-{m['flags']}"
+
+
 @dataclass(frozen=True)
 class RequestContext:
     request_id: str
@@ -71,11 +97,12 @@ class RequestContext:
 
     @classmethod
     def from_headers(cls, request_id: str, now_ns: int, traceparent: str | None) -> RequestContext:
-        """Join the caller's W3C trace (`00-<trace>-<parent>-<flags>`) with a span of our own."""
-        parts = (traceparent or "").split("-")
-        if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
-            return cls(request_id, now_ns, traceparent or "", trace_id=parts[1].lower())
-        return cls(request_id, now_ns)
+        """Join the caller's W3C trace (`00-<trace>-<parent>-<flags>`) with a span of our own.
+        A traceparent that is not valid W3C trace context is ignored, never stored as given."""
+        parsed = parse_traceparent(traceparent)
+        if parsed is None:
+            return cls(request_id, now_ns)
+        return cls(request_id, now_ns, parsed, trace_id=parsed[3:35])
 
     @property
     def details(self) -> dict[str, str]:

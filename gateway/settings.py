@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
+from limits import parse_many
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -111,6 +112,45 @@ class AuditSettings(BaseModel):
         "to this long for their records before committing, so one COMMIT carries more "
         "(fewer transactions, less CPU per record; adds at most this much latency). 0: never wait.",
     )
+
+
+class EdgeSettings(BaseModel):
+    """Limits at the edge, before and around the policy (docs/security.md)."""
+
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="The largest request body, in bytes: 413 beyond it, counted while it is "
+        "read (chunked bodies too) and before authentication.",
+    )
+    hsts_max_age_seconds: int = Field(
+        default=31_536_000,
+        ge=0,
+        description="`Strict-Transport-Security: max-age=…` on every response served over "
+        "https (the scheme uvicorn reports: X-Forwarded-Proto only from --forwarded-allow-ips). "
+        "0: no HSTS header.",
+    )
+    rate_limit: str = Field(
+        default="600/minute",
+        description="Decisions per subject on the decision routes (AuthZEN, record reads), "
+        "moving window, in the `limits` notation (`N/second|minute|hour`); 429 with "
+        "Retry-After beyond it. An AuthZEN batch counts each evaluation.",
+    )
+    rate_limit_case_system: str = Field(
+        default="6000/minute",
+        description="The same for a case system's token, which decides for many users.",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the counts live (a `limits` storage URI). `memory://` counts per "
+        "process; replicas that must share one budget use e.g. `redis://host:6379`.",
+    )
+
+    @model_validator(mode="after")
+    def _limits_parse(self) -> EdgeSettings:
+        for value in (self.rate_limit, self.rate_limit_case_system):
+            parse_many(value)  # ValueError on nonsense, at start-up rather than per request
+        return self
 
 
 class OidcSettings(BaseModel):
@@ -230,6 +270,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     zaken: ZakenSettings = Field(default_factory=ZakenSettings)
+    edge: EdgeSettings = Field(default_factory=EdgeSettings)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 
 from gateway.clock import rfc3339
 from gateway.db import read_scope, session_scope
-from gateway.deps import ActivityDep, ContextDep, PrincipalDep, ServicesDep
+from gateway.deps import ActivityDep, ContextDep, PrincipalDep, RateLimitDep, ServicesDep
 from gateway.errors import InvalidField
 from gateway.listing import listing
 from gateway.pep import ResourceFacts
@@ -138,6 +138,7 @@ def read_record(
     principal: PrincipalDep,
     activity: ActivityDep,
     ctx: ContextDep,
+    rate_limit: RateLimitDep,
 ) -> RecordPublic:
     """Read one record, if the policy allows it under the declared processing activity.
 
@@ -145,6 +146,7 @@ def read_record(
     come back as null and are named in `redacted`; the audit record names them too. Send
     `X-Break-Glass-Justification` for emergency access or a report under the meldrecht.
     """
+    rate_limit.charge(principal)
     with read_scope(services.db) as session:
         record = get_record(session, record_id)
         outcome = services.pep.decide(session, principal, activity, "read", [_facts(record)], ctx)
@@ -203,8 +205,10 @@ def list_resident_records(
     principal: PrincipalDep,
     activity: ActivityDep,
     ctx: ContextDep,
+    rate_limit: RateLimitDep,
 ) -> RecordList:
     """The resident's records that the policy allows, and how many it withheld."""
+    rate_limit.charge(principal)
     with read_scope(services.db) as session:
         records = list_for_resident(session, services.pseudonymize(resident))
         outcome = services.pep.decide(
