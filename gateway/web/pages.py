@@ -64,11 +64,20 @@ def docs() -> Response:
 
 # --- error pages ------------------------------------------------------------------------------
 
-_RESIDENT_CODES = {403: "denied", 404: "not_found", 405: "not_found", 503: "unavailable"}
+_RESIDENT_CODES = {
+    403: "denied",
+    404: "not_found",
+    405: "not_found",
+    413: "invalid",
+    422: "invalid",
+    503: "unavailable",
+}
 _CONSOLE_MESSAGES = {
     403: "error_denied",
     404: "error_not_found",
     405: "error_not_found",
+    413: "error_invalid",
+    422: "error_invalid",
     503: "error_unavailable",
 }
 

@@ -57,6 +57,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error_not_found": ("This page does not exist.", "Deze pagina bestaat niet."),
     "error_denied": ("The policy refused this.", "Het beleid weigert dit."),
+    "error_invalid": (
+        "This address or form is not valid; nothing was changed.",
+        "Dit adres of formulier klopt niet; er is niets veranderd.",
+    ),
     "error_unavailable": (
         "The policy engine, the audit trail or the database is not available right now; "
         "nothing was changed.",
