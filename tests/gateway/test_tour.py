@@ -44,7 +44,10 @@ def _shown(text: str) -> list[str]:
 def _readme_blocks() -> list[str]:
     text = README.read_text(encoding="utf-8")
     tour = text.split("## A five-minute tour", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sh\n(.*?)```", tour, flags=re.DOTALL)
+    blocks = re.findall(r"```sh\n(.*?)```", tour, flags=re.DOTALL)
+    # Step 7 runs against `make run-zgw` (the gateway in front of the ZGW fake); it has no
+    # script yet, so its block is the one the scripts do not cover.
+    return [b for b in blocks if "ZGW=" not in b]
 
 
 def _script(profile: str) -> str:
