@@ -194,6 +194,7 @@ def test_domain_recipients_are_narrowed_never_widened(
     assert (team.consent.recipients, org.consent.recipients) == (["wt-oost"], [ZAANSTAD])
     assert team.status is org.status is ConsentStatus.ACTIVE
     # The evidence stays what the resident agreed to; the window stays.
+    assert team.evidence is not None
     assert (team.evidence.text, team.evidence.form_sha256) == ("the text of c-1-team", "a" * 64)
     assert team.consent.valid_from_ns == old_team.consent.valid_from_ns
     assert team.consent.given_by == "u-pro"
