@@ -1,8 +1,23 @@
 """The audit trail: append first, answer after. Append-only, hash-chained, verifiable."""
 
 from audit.chain import ChainReport, canonical, record_hash, verify_rows
-from audit.checkpoint import BadNote, Checkpoint, NoteSigner, open_note, vkey
-from audit.errors import AuditError, AuditWriteFailed, ChainBroken, TreeSizeUnavailable
+from audit.checkpoint import (
+    BadNote,
+    Checkpoint,
+    NoteSigner,
+    VerifierKey,
+    open_note,
+    open_note_any,
+    parse_vkey,
+    vkey,
+)
+from audit.errors import (
+    AuditError,
+    AuditWriteFailed,
+    ChainBroken,
+    LogRolledBack,
+    TreeSizeUnavailable,
+)
 from audit.models import (
     GENESIS_HASH,
     PERSONAL_FIELDS,
@@ -40,8 +55,10 @@ __all__ = [
     "Checkpoint",
     "GroupCommitWriter",
     "InclusionProof",
+    "LogRolledBack",
     "NoteSigner",
     "TreeSizeUnavailable",
+    "VerifierKey",
     "VerifyReport",
     "canonical",
     "checkpoint",
@@ -50,6 +67,8 @@ __all__ = [
     "inclusion_proof",
     "latest_checkpoint",
     "open_note",
+    "open_note_any",
+    "parse_vkey",
     "record_hash",
     "root_at",
     "verify_log",

@@ -3,7 +3,8 @@
 AuditError
 ├── AuditWriteFailed      the append did not become durable
 ├── ChainBroken           verification found a record that does not fit the chain or the tree
-└── TreeSizeUnavailable   a proof was asked for a tree size or seq no checkpoint covers (yet)
+├── TreeSizeUnavailable   a proof was asked for a tree size or seq no checkpoint covers (yet)
+└── LogRolledBack         the database holds less than, or other than, a checkpoint seen before
 """
 
 
@@ -28,3 +29,17 @@ class TreeSizeUnavailable(AuditError):
     def __init__(self, detail: str) -> None:
         self.detail = detail
         super().__init__(detail)
+
+
+class LogRolledBack(AuditError):
+    """The database holds less than, or something else than, a checkpoint seen before."""
+
+    def __init__(self, growth: str, seen: int, now: int) -> None:
+        self.growth = growth
+        self.seen = seen
+        self.now = now
+        what = "smaller than" if growth == "rolled_back" else "inconsistent with"
+        super().__init__(
+            f"the audit log in the database (tree size {now}) is {what} the checkpoint this "
+            f"gateway signed or saw before (tree size {seen}): a restored backup or a fork"
+        )

@@ -27,7 +27,7 @@ from gateway.routes import (
     registry,
 )
 from gateway.services import Services, build_services
-from gateway.settings import Settings, get_settings
+from gateway.settings import Settings, SettingsError, get_settings
 from gateway.web import console
 from policy import PolicyEngine
 
@@ -52,7 +52,12 @@ def create_app(
     services: Services | None = None,
 ) -> FastAPI:
     """Build the gateway: services, routes, the request-context middleware, the error table."""
-    settings = settings or get_settings()
+    if settings is None:
+        try:
+            settings = get_settings()
+        except SettingsError as exc:
+            # Every problem at once, without a traceback (uvicorn --factory prints this).
+            raise SystemExit(f"doelbinding: {exc}") from None
     configure_logging(settings.log_format)
     app = FastAPI(
         lifespan=_lifespan,

@@ -5,6 +5,11 @@ entries, and sooner when the enforcement point reports `every` new entries. Seve
 processes may each run one: the tree's own lock makes them take turns, and the loser finds
 nothing new to sign. A failure (database down, a record that no longer fits the chain) is
 logged and retried; it never signs a log it could not verify.
+
+With a `LocalWitness` (gateway/witness.py) it also refuses to sign a database whose tree does
+not extend the last checkpoint this machine signed or saw, and records each new one there.
+In `warn` mode (development's default) it logs such a rollback and adopts the database's
+state instead, so deleting the demo database is not an incident.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from audit import AuditCheckpoint, AuditError, NoteSigner, checkpoint
+from audit import AuditCheckpoint, AuditError, LogRolledBack, NoteSigner, checkpoint
 from gateway.clock import Clock, rfc3339
 from gateway.db import session_scope
+from gateway.witness import LocalWitness
 
 log = structlog.get_logger("doelbinding.checkpointer")
 
@@ -72,8 +78,12 @@ class Checkpointer:
         *,
         interval: float = 1.0,
         every: int = 1000,
+        witness: LocalWitness | None = None,
+        refuse_rollback: bool = True,
     ) -> None:
         self._engine = engine
+        self.witness = witness
+        self._refuse_rollback = refuse_rollback
         self.signer = signer
         self.origin = origin
         self._clock = clock
@@ -86,9 +96,35 @@ class Checkpointer:
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> AuditCheckpoint | None:
-        """Sign a checkpoint of everything appended so far; None if nothing is new."""
+        """Sign a checkpoint of everything appended so far; None if nothing is new.
+
+        LogRolledBack if the database does not extend the last checkpoint witnessed here."""
+        latest = self.check_witness()
         with session_scope(self._engine) as session:
-            return checkpoint(session, self.signer, self.origin, rfc3339(self._clock()))
+            cp = checkpoint(session, self.signer, self.origin, rfc3339(self._clock()))
+            note = cp.note if cp is not None else None
+        if self.witness is not None and (note or latest):
+            self.witness.record(note or latest or "")
+        return cp
+
+    def check_witness(self) -> str | None:
+        """Check the database against the witnessed checkpoint (LogRolledBack, or a warning
+        and adoption of the database's state when not refusing); the latest note, if any."""
+        if self.witness is None:
+            return None
+        with session_scope(self._engine) as session:
+            try:
+                return self.witness.check(session)
+            except LogRolledBack as exc:
+                if self._refuse_rollback:
+                    raise
+                log.warning("audit_log_rolled_back", detail=str(exc), refused=False)
+                latest = self.witness.check_database_only(session)
+        if latest is not None:
+            self.witness.accept(latest)
+        else:
+            self.witness.forget()
+        return latest
 
     def appended(self, n: int) -> None:
         """Called after appends: wakes the thread once `every` entries are waiting."""
@@ -120,6 +156,9 @@ class Checkpointer:
                 return
             try:
                 cp = self.run_once()
+            except LogRolledBack as exc:
+                log.error("audit_log_rolled_back", detail=str(exc), refused=True)
+                continue
             except (SQLAlchemyError, AuditError) as exc:
                 log.error("checkpoint_failed", error=type(exc).__name__)
                 continue
