@@ -156,9 +156,10 @@ def test_a_rotated_key_signs_new_checkpoints_and_the_old_ones_still_verify(
             )
         }
     )
-    new_client = TestClient(create_app(new_settings), raise_server_exceptions=False)
+    new_app = create_app(new_settings)
+    new_client = TestClient(new_app, raise_server_exceptions=False)
     _store(new_client, token)
-    new_cp = new_client.app.state.services.checkpointer.run_once()
+    new_cp = new_app.state.services.checkpointer.run_once()
     assert new_cp is not None
     assert new_cp.tree_size > old_cp.tree_size
     keys = new_client.get("/v1/audit/keys").json()["keys"]
@@ -177,4 +178,4 @@ def test_a_rotated_key_signs_new_checkpoints_and_the_old_ones_still_verify(
     without = _cli("audit", "verify", env={**new_env, "DOELBINDING_AUDIT__PREVIOUS_KEYS": "[]"})
     assert without.exit_code == 1
     assert "no signature by the log's key" in without.output
-    new_client.app.state.services.db.dispose()
+    new_app.state.services.db.dispose()
