@@ -1,0 +1,153 @@
+"""A restored backup cannot pass unnoticed: the gateway refuses it until an operator accepts
+the restore (audited), and `audit watch` (public endpoints only) reports the rollback, then
+the fork when the restored log grows past the old size. SQLite and PostgreSQL (pg_dump)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from audit import AuditRecord, LogRolledBack
+from audit.witness import Growth
+from gateway.app import create_app
+from gateway.audit_watch import watch_once
+from gateway.cli import app as cli
+from gateway.db import session_scope
+from gateway.settings import Settings
+
+from .conftest import BSN_SANNE
+from .restore import backup, restore
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        profile="zaanstad",
+        database={"url": database_url},
+        log_format="json",
+        audit={"refuse_rollback": True, "checkpoint_interval_seconds": 0},
+    )
+
+
+def _store(client, token, n: int) -> None:
+    headers = token("u-anna", "team_generalist", teams=("wt-oost",), activity="signalling")
+    for _ in range(n):
+        body = {"resident": BSN_SANNE, "category": "signal", "team": "wt-oost", "content": "x"}
+        assert client.post("/v1/records", json=body, headers=headers).status_code == 201
+
+
+def _checkpoint(client) -> int:
+    cp = client.app.state.services.checkpointer.run_once()
+    assert cp is not None
+    return int(cp.tree_size)
+
+
+def _stop(client) -> None:
+    client.app.state.services.db.dispose()
+
+
+def test_a_restored_backup_is_refused_then_accepted_and_watchers_still_see_it(
+    make_client, settings: Settings, token, tmp_path: Path
+):
+    state = tmp_path / "watch.json"
+    witness_file = settings.audit_last_checkpoint_file
+    first = make_client()
+    _store(first, token, 2)
+    assert _checkpoint(first) == 2
+    assert watch_once(first, state).old is None  # trusted from now on
+    backup(settings.database_url, tmp_path / "backup")
+    _store(first, token, 3)
+    assert _checkpoint(first) == 5
+    grew = watch_once(first, state)
+    assert grew.growth is Growth.GREW
+    assert "5" in witness_file.read_text().splitlines()[1]
+    _stop(first)
+
+    restore(settings.database_url, tmp_path / "backup")
+
+    # (a) The gateway: it will not start on the restored database, nor sign on it.
+    restored = create_app(settings)
+    smaller = r"tree size 2\) is smaller than .* \(tree size 5\)"
+    with pytest.raises(LogRolledBack, match=smaller), TestClient(restored):
+        pass
+    with pytest.raises(LogRolledBack):
+        restored.state.services.checkpointer.run_once()
+    # (b) The monitor sees the rollback from the public endpoints (served here without the
+    # lifespan, as a gateway without the witness file would), and keeps its evidence.
+    rolled = watch_once(TestClient(restored), state)
+    assert rolled.growth is Growth.ROLLED_BACK
+    assert "ROLLBACK" in rolled.describe()
+    assert '"tree_size": 5' in state.read_text()
+    restored.state.services.db.dispose()
+
+    env = {
+        "DOELBINDING_DATA_DIR": str(settings.data_dir),
+        "DOELBINDING_DATABASE__URL": settings.database_url,
+        "DOELBINDING_LOG_FORMAT": "json",
+        "DOELBINDING_AUDIT__REFUSE_ROLLBACK": "true",
+    }
+    refused = CliRunner().invoke(cli, ["audit", "checkpoint"], env=env)
+    assert refused.exit_code == 1
+    assert "accept-restore" in refused.output
+    reason = "disk failure, backup of 02:00"
+    accepted = CliRunner().invoke(
+        cli, ["audit", "accept-restore", "--reason", reason, "--operator", "ops-1"], env=env
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert "the log was 5 entries, the database held 2" in accepted.output
+    assert list(tmp_path.glob("audit-last-checkpoint.superseded-*"))
+    again = CliRunner().invoke(
+        cli, ["audit", "accept-restore", "--reason", "x", "--operator", "ops-1"], env=env
+    )
+    assert "nothing to accept" in again.output
+
+    after = make_client()
+    with TestClient(after.app):  # starts now
+        with session_scope(after.app.state.services.db) as session:
+            entry = session.scalars(select(AuditRecord).where(AuditRecord.seq == 3)).one()
+        assert entry.event_type == "audit.restore_accepted"
+        assert entry.subject_id == "ops-1"
+        assert entry.details["witnessed_tree_size"] == "5"
+        assert entry.details["database_tree_size"] == "2"
+        assert entry.details["reason"] == reason
+        # The watcher is not told to forget: still smaller than what it saw ...
+        assert watch_once(after, state).growth is Growth.ROLLED_BACK
+        # ... and once the log is larger again, the proof shows it is another history.
+        _store(after, token, 3)
+        assert _checkpoint(after) == 6
+        forked = watch_once(after, state)
+        assert forked.growth is Growth.FORKED
+        assert "FORK" in forked.describe()
+    verify = CliRunner().invoke(cli, ["audit", "verify"], env=env)
+    assert verify.exit_code == 0, verify.output
+
+
+def test_development_adopts_a_deleted_database_with_a_warning(
+    database_url: str, tmp_path: Path, token
+):
+    settings = Settings(
+        data_dir=tmp_path,
+        database={"url": database_url},
+        log_format="json",
+        audit={"checkpoint_interval_seconds": 0},
+    )
+    assert settings.audit_refuse_rollback is False  # development's default
+    app = create_app(settings)
+    client = TestClient(app)
+    _store(client, token, 2)
+    assert _checkpoint(client) == 2
+    backup(database_url, tmp_path / "empty-ish")
+    _store(client, token, 1)
+    assert _checkpoint(client) == 3
+    app.state.services.db.dispose()
+    restore(database_url, tmp_path / "empty-ish")
+    again = create_app(settings)
+    with TestClient(again):  # starts, and takes the database's checkpoint as the last one
+        pass
+    assert "\n2\n" in settings.audit_last_checkpoint_file.read_text()
+    again.state.services.db.dispose()
