@@ -5,10 +5,10 @@ the fork when the restored log grows past the old size. SQLite and PostgreSQL (p
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from typer.testing import CliRunner
 
 from audit import AuditRecord, LogRolledBack
@@ -79,7 +79,8 @@ def test_a_restored_backup_is_refused_then_accepted_and_watchers_still_see_it(
         restored.state.services.checkpointer.run_once()
     # (b) The monitor sees the rollback from the public endpoints (served here without the
     # lifespan, as a gateway without the witness file would), and keeps its evidence.
-    rolled = watch_once(TestClient(restored), state)
+    served: Any = TestClient(restored)  # an httpx.Client
+    rolled = watch_once(served, state)
     assert rolled.growth is Growth.ROLLED_BACK
     assert "ROLLBACK" in rolled.describe()
     assert '"tree_size": 5' in state.read_text()
@@ -109,7 +110,8 @@ def test_a_restored_backup_is_refused_then_accepted_and_watchers_still_see_it(
     after = make_client()
     with TestClient(after.app):  # starts now
         with session_scope(after.app.state.services.db) as session:
-            entry = session.scalars(select(AuditRecord).where(AuditRecord.seq == 3)).one()
+            entry = session.get(AuditRecord, 3)
+        assert entry is not None
         assert entry.event_type == "audit.restore_accepted"
         assert entry.subject_id == "ops-1"
         assert entry.details["witnessed_tree_size"] == "5"
