@@ -29,6 +29,7 @@ from gateway.routes import (
 from gateway.services import Services, build_services
 from gateway.settings import Settings, SettingsError, get_settings
 from gateway.web import console
+from gateway.witness import RefuseAfterRollback
 from policy import PolicyEngine
 
 
@@ -66,6 +67,7 @@ def create_app(
         version="0.1.0",
     )
     app.state.services = services or build_services(settings, clock=clock, engine=engine)
+    app.add_middleware(RefuseAfterRollback, checkpointer=app.state.services.checkpointer)
     app.add_middleware(RequestContextMiddleware)
     errors.install(app)
     for module in (

@@ -84,6 +84,9 @@ class Checkpointer:
         self._engine = engine
         self.witness = witness
         self._refuse_rollback = refuse_rollback
+        #: Set while the database does not extend the witnessed checkpoint (refusing mode):
+        #: the gateway then answers 503 (gateway/witness.py, RefuseAfterRollback).
+        self.refused: LogRolledBack | None = None
         self.signer = signer
         self.origin = origin
         self._clock = clock
@@ -114,12 +117,16 @@ class Checkpointer:
             return None
         with session_scope(self._engine) as session:
             try:
-                return self.witness.check(session)
+                latest = self.witness.check(session)
             except LogRolledBack as exc:
                 if self._refuse_rollback:
+                    self.refused = exc
                     raise
                 log.warning("audit_log_rolled_back", detail=str(exc), refused=False)
                 latest = self.witness.check_database_only(session)
+            else:
+                self.refused = None
+                return latest
         if latest is not None:
             self.witness.accept(latest)
         else:

@@ -21,12 +21,18 @@ import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from audit import BadNote, Checkpoint, LogRolledBack, VerifierKey, open_note_any
 from audit.tree import latest_checkpoint
 from audit.witness import check_database
+
+if TYPE_CHECKING:
+    from gateway.checkpointer import Checkpointer
 
 
 class LocalWitness:
@@ -115,3 +121,28 @@ class LocalWitness:
                 os.replace(self.path, old)
             self._write(note)
         return old
+
+
+#: What still answers while the log is refused: health, and the public proofs, so monitors and
+#: residents' browsers can see for themselves what happened.
+STILL_SERVED = ("/health", "/ready", "/v1/audit/checkpoint", "/v1/audit/keys",
+                "/v1/audit/public-key", "/v1/audit/proofs/", "/static/")  # fmt: skip
+
+
+class RefuseAfterRollback:
+    """503 for every request while the checkpointer finds the database rolled back (a backup
+    restored under a running gateway): no decision is made or appended onto a log that lost
+    entries, until an operator runs `doelbinding audit accept-restore`."""
+
+    def __init__(self, app: ASGIApp, checkpointer: Checkpointer | None) -> None:
+        self.app = app
+        self.checkpointer = checkpointer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refused = self.checkpointer.refused if self.checkpointer is not None else None
+        path = str(scope.get("path", ""))
+        if refused is None or scope["type"] != "http" or path.startswith(STILL_SERVED):
+            await self.app(scope, receive, send)
+            return
+        body = {"code": "audit_rolled_back", "detail": str(refused)}
+        await JSONResponse(body, status_code=503)(scope, receive, send)

@@ -153,3 +153,28 @@ def test_development_adopts_a_deleted_database_with_a_warning(
         pass
     assert "\n2\n" in settings.audit_last_checkpoint_file.read_text()
     again.state.services.db.dispose()
+
+
+def test_a_backup_restored_under_a_running_gateway_stops_it_answering(
+    make_client, settings: Settings, token, tmp_path: Path
+):
+    client = make_client()
+    _store(client, token, 2)
+    assert _checkpoint(client) == 2
+    backup(settings.database_url, tmp_path / "backup")
+    _store(client, token, 2)
+    assert _checkpoint(client) == 4
+    services = client.app.state.services
+    services.db.dispose()
+    restore(settings.database_url, tmp_path / "backup")
+
+    with pytest.raises(LogRolledBack):  # the checkpointer's next round
+        services.checkpointer.run_once()
+    headers = token("u-anna", "team_generalist", teams=("wt-oost",), activity="signalling")
+    body = {"resident": BSN_SANNE, "category": "signal", "team": "wt-oost", "content": "x"}
+    refused = client.post("/v1/records", json=body, headers=headers)
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "audit_rolled_back"
+    assert client.get("/v1/audit/checkpoint").json()["tree_size"] == 2  # still public
+    with session_scope(services.db) as session:
+        assert session.get(AuditRecord, 3) is None  # nothing was appended
