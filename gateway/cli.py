@@ -93,6 +93,8 @@ def init_secrets(
         typer.echo(f"{name}={value}")
     if origin != "doelbinding.local/audit":
         typer.echo(f"DOELBINDING_AUDIT__ORIGIN={origin}")
+    if key_name and key_name != origin:
+        typer.echo(f"DOELBINDING_AUDIT__KEY_NAME={key_name}")
     typer.echo("# also set DOELBINDING_AUTH__JWKS_URL and DOELBINDING_DATABASE__URL")
     typer.echo("# publish the audit log's verifier key (C2SP signed-note vkey) where residents")
     typer.echo("# and monitors find it outside this server, e.g. on the municipality's website:")

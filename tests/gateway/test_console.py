@@ -239,3 +239,4 @@ def test_oidc_callback_with_a_foreign_state_is_refused(settings, clock):
         assert client.get("/console/versions").status_code == 303
         assert not any(path == "/token" for _, path, _ in provider.requests)
         client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
