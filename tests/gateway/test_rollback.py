@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from audit import AuditRecord, LogRolledBack
+from audit import AuditRecord, LogRolledBack, VerifierKey
 from audit.witness import Growth
 from gateway.app import create_app
-from gateway.audit_watch import watch_once
+from gateway.audit_watch import WatchError, watch_once
 from gateway.cli import app as cli
 from gateway.db import session_scope
 from gateway.settings import Settings
@@ -60,6 +60,9 @@ def test_a_restored_backup_is_refused_then_accepted_and_watchers_still_see_it(
     _store(first, token, 2)
     assert _checkpoint(first) == 2
     assert watch_once(first, state).old is None  # trusted from now on
+    stranger = VerifierKey("doelbinding.local/audit", bytes(32))
+    with pytest.raises(WatchError, match="does not verify"):  # pinned to another key
+        watch_once(first, tmp_path / "pinned.json", [stranger])
     backup(settings.database_url, tmp_path / "backup")
     _store(first, token, 3)
     assert _checkpoint(first) == 5
