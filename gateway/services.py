@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import structlog
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from audit import AuditStore, GroupCommitWriter, LogRolledBack, NoteSigner, VerifierKey
 from gateway.auth import TokenVerifier, load_or_create_dev_key
@@ -76,6 +77,10 @@ class Services:
                     fix="if you restored a backup on purpose: doelbinding audit accept-restore",
                 )
                 raise
+            except SQLAlchemyError as exc:
+                # The database is not there yet (/ready says so); the checkpointer checks
+                # again before it signs, every round, and refuses then.
+                log.warning("audit_witness_check_deferred", error=type(exc).__name__)
             self.checkpointer.start()
         if self.policy_watcher is not None:
             self.policy_watcher.start()
