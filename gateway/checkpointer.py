@@ -2,9 +2,11 @@
 
 A daemon thread signs a checkpoint at least every `interval` seconds while there are new
 entries, and sooner when the enforcement point reports `every` new entries. Several gateway
-processes may each run one: the tree's own lock makes them take turns, and the loser finds
-nothing new to sign. A failure (database down, a record that no longer fits the chain) is
-logged and retried; it never signs a log it could not verify.
+processes (workers, replicas) each run one: the tree's own lock makes them take turns, and a
+timed turn signs only if no process signed within the last interval, so the log gets one
+checkpoint per interval, not one per process (tests/deploy/test_replicas.py counts them).
+A failure (database down, a record that no longer fits the chain) is logged and retried; it
+never signs a log it could not verify.
 
 With a `LocalWitness` (gateway/witness.py) it also refuses to sign a database whose tree does
 not extend the last checkpoint this machine signed or saw, and records each new one there.
@@ -98,13 +100,18 @@ class Checkpointer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def run_once(self) -> AuditCheckpoint | None:
-        """Sign a checkpoint of everything appended so far; None if nothing is new.
+    def run_once(self, *, throttled: bool = False) -> AuditCheckpoint | None:
+        """Sign a checkpoint of everything appended so far; None if nothing is new (or, when
+        `throttled`, if any process signed one within the last interval).
 
         LogRolledBack if the database does not extend the last checkpoint witnessed here."""
         latest = self.check_witness()
+        now = self._clock()
+        after = rfc3339(now - int(self._interval * 1e9)) if throttled else None
         with session_scope(self._engine) as session:
-            cp = checkpoint(session, self.signer, self.origin, rfc3339(self._clock()))
+            cp = checkpoint(
+                session, self.signer, self.origin, rfc3339(now), unless_signed_after=after
+            )
             note = cp.note if cp is not None else None
         if self.witness is not None and (note or latest):
             self.witness.record(note or latest or "")
@@ -157,12 +164,12 @@ class Checkpointer:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self._interval)
+            woken = self._wake.wait(self._interval)  # True: `every` entries are waiting
             self._wake.clear()
             if self._stop.is_set():
                 return
             try:
-                cp = self.run_once()
+                cp = self.run_once(throttled=not woken)
             except LogRolledBack as exc:
                 log.error("audit_log_rolled_back", detail=str(exc), refused=True)
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -391,6 +392,10 @@ def audit_verify(
         str | None,
         typer.Option(help="The log's Ed25519 public key (base64). Default: the signing key's."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(help="Worker processes that check spans of the log (default: one per core)."),
+    ] = 0,
 ) -> None:
     """Recompute the hash chain, the Merkle tree and every checkpoint signature; exit non-zero
     with the first bad seq. Checkpoints signed by an earlier key
@@ -419,6 +424,7 @@ def audit_verify(
             settings.audit.origin,
             since=since_checkpoint,
             previous_keys=settings.audit_previous_keys,
+            workers=workers or os.cpu_count() or 1,
         )
     engine.dispose()
     if report.ok:
