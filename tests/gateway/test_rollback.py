@@ -179,5 +179,8 @@ def test_a_backup_restored_under_a_running_gateway_stops_it_answering(
     assert refused.status_code == 503
     assert refused.json()["code"] == "audit_rolled_back"
     assert client.get("/v1/audit/checkpoint").json()["tree_size"] == 2  # still public
+    ready = client.get("/ready")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["audit_log"] == "rolled_back"
     with session_scope(services.db) as session:
         assert session.get(AuditRecord, 3) is None  # nothing was appended
