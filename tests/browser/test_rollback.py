@@ -25,7 +25,7 @@ def _check(page: Page, gw) -> str:
     """Click the newest entry's Controleer once its entry is signed; the message shown."""
     page.goto("/mijn/inzage")
     box = page.locator(".proof[data-seq]").first
-    gw.wait_for_checkpoint(int(box.get_attribute("data-seq") or "0"))
+    gw.wait_for_checkpoint(int(box.get_attribute("data-seq") or "0"), timeout=60)
     box.get_by_role("button", name=re.compile("^Controleer")).click()
     result = box.locator(".proof-result")
     expect(result).not_to_have_text(re.compile("^Bezig"), timeout=10_000)
@@ -100,7 +100,7 @@ def test_restore_drill_gateway_monitor_and_browser_each_notice(
 
         while gw.checkpoint_size() <= seen:  # the restored log grows past the old size
             gw.demo_activity()
-            gw.wait_for_checkpoint(gw.checkpoint_size() + 1)
+            gw.wait_for_checkpoint(gw.checkpoint_size() + 1, timeout=60)
         forked = _check(page, gw)
         assert forked.startswith("Pas op: het logboek past niet bij uw vorige controle"), forked
         assert _watch(env, gw.url, state).returncode == 1
