@@ -12,6 +12,7 @@ from audit.checkpoint import (
     vkey,
 )
 from audit.errors import (
+    AuditEntryInvalid,
     AuditError,
     AuditWriteFailed,
     ChainBroken,
@@ -44,6 +45,7 @@ __all__ = [
     "PERSONAL_FIELDS",
     "AuditCheckpoint",
     "AuditEntry",
+    "AuditEntryInvalid",
     "AuditError",
     "AuditRecord",
     "AuditStore",
