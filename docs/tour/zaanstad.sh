@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."  # (setup)
 DB=.venv/bin/doelbinding
 ANNA=$($DB token --sub u-anna --role team_generalist --team wt-oost --municipality zaanstad | tail -1)
 HENK=$($DB token --sub u-henk --role enforcement_officer --municipality zaanstad | tail -1)
-KEES=$($DB token --sub u-kees --role wi_client_manager --municipality zaanstad | tail -1)
+KEES=$($DB token --sub u-kees --role wi_client_manager --team wi-zaanstad --municipality zaanstad | tail -1)
 SANNE=$($DB token --sub 999990019 --role resident --municipality zaanstad | tail -1)
 GW=${GW:-http://127.0.0.1:8000}
 
@@ -25,7 +25,7 @@ curl -s $GW/v1/records/r-demo-health -H "Authorization: Bearer $KEES" \
      -H "X-Processing-Activity: pw-reintegration"            # 403 consent_required
 CONSENT=$(curl -s -X POST $GW/v1/consents -H "Authorization: Bearer $SANNE" \
      -H 'Content-Type: application/json' \
-     -d '{"categories":["health"],"processing_activities":["pw-reintegration"],"recipients":["work_income"]}' \
+     -d '{"categories":["health"],"processing_activities":["pw-reintegration"],"recipients":["wi-zaanstad"]}' \
      | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')                 # 201
 curl -s $GW/v1/records/r-demo-health -H "Authorization: Bearer $KEES" \
      -H "X-Processing-Activity: pw-reintegration"            # 200, basis: consent

@@ -44,7 +44,7 @@ _FIELD_HELP = {
     "categories": "Deze gegevens passen niet bij waarvoor u toestemming geeft. Kies andere "
     "gegevens, of kies iets anders bij 'Waarvoor'.",
     "processing_activities": "Hiervoor kunt u geen toestemming geven.",
-    "recipients": "Deze organisatie werkt niet aan wat u koos. Kies een andere organisatie.",
+    "recipients": "Kies een team of organisatie uit de lijst.",
     "text_sha256": "De tekst is intussen veranderd. Lees hem opnieuw en bevestig dan.",
     "supersedes": "Deze toestemming bestaat niet meer.",
 }
@@ -304,17 +304,17 @@ def consents_page(
     return web.render(request, session, "resident/consents.html", nav="toestemmingen", items=items)
 
 
-def _choices(services: Services) -> list[dict[str, Any]]:
+def _choices(services: Services, municipality: str) -> list[dict[str, Any]]:
     """The consents the register admits, as questions a resident understands: one form per
-    activity and recipient, one yes per category ("Mag Werk en Inkomen uw gegevens over
+    activity and recipient, one yes per category ("Mag W&I Zaanstad uw gegevens over
     gezondheid gebruiken voor begeleiding naar werk?"). Derived from the register through
     the consent service's own rules, never written out here."""
     reg = services.register
     wording = Wording(reg, {})
     out = []
-    for choice in admissible_choices(reg):
+    for choice in admissible_choices(reg, municipality):
         act = reg.activities[choice.activity]
-        who = wording.domain(choice.recipient)
+        who = wording.recipient(choice.recipient)
         why = act.label[0].lower() + act.label[1:]
         out.append(
             {
@@ -352,7 +352,7 @@ def _new_form(
         "resident/consent_new.html",
         status=status,
         nav="toestemmingen",
-        choices=_choices(services),
+        choices=_choices(services, session.municipality or web.municipality(services)),
         chosen=chosen or {"categories": [], "activities": [], "recipients": []},
         error=error,
     )
@@ -384,17 +384,20 @@ def _body(
 
 
 def _validation_message(
-    exc: ConsentValidationError, services: Services, activities: list[str]
+    exc: ConsentValidationError, services: Services, municipality: str, activities: list[str]
 ) -> str:
     """What went wrong, and what would fit (from the register)."""
     message = _FIELD_HELP.get(exc.field, "Dit kan zo niet. Controleer uw keuzes.")
     wording = Wording(services.register, {})
-    fits = [c for c in admissible_choices(services.register) if c.activity in activities]
+    fits = [
+        c for c in admissible_choices(services.register, municipality) if c.activity in activities
+    ]
     if fits:
         message += (
             " Wel mogelijk: "
             + "; ".join(
-                f"{wording.domain(c.recipient)} voor {wording.activity(c.activity).lower()}, met "
+                f"{wording.recipient(c.recipient)} voor "
+                f"{wording.activity(c.activity).lower()}, met "
                 + ", ".join((wording.category(x) or x).lower() for x in c.categories)
                 for c in fits
             )
@@ -434,7 +437,12 @@ def consent_review(
     except ConsentValidationError as exc:
         return _new_form(
             request, web, session, services, status=422, chosen=chosen,
-            error=_validation_message(exc, services, chosen["activities"]),
+            error=_validation_message(
+                exc,
+                services,
+                session.municipality or web.municipality(services),
+                chosen["activities"],
+            ),
         )  # fmt: skip
     wording = _wording(services, web)
     return web.render(
@@ -447,7 +455,7 @@ def consent_review(
         scope={
             "categories": ", ".join(wording.category(c) or c for c in chosen["categories"]),
             "activities": ", ".join(wording.activity(a) for a in chosen["activities"]),
-            "recipients": ", ".join(wording.domain(d) for d in chosen["recipients"]),
+            "recipients": ", ".join(wording.recipient(r) for r in chosen["recipients"]),
         },
     )
 
@@ -480,7 +488,12 @@ def consent_give(
     except ConsentValidationError as exc:
         return _new_form(
             request, web, session, services, status=422, chosen=chosen,
-            error=_validation_message(exc, services, chosen["activities"]),
+            error=_validation_message(
+                exc,
+                services,
+                session.municipality or web.municipality(services),
+                chosen["activities"],
+            ),
         )  # fmt: skip
     session.flash("Uw toestemming is vastgelegd en geldt vanaf nu.")
     return web.redirect(session, f"/mijn/toestemmingen#toestemming-{created.id}")

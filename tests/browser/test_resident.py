@@ -66,9 +66,12 @@ def test_resident_withdraws_a_consent_and_the_next_access_is_refused(
     page.get_by_role("link", name="Mijn toestemmingen").click()
     page.get_by_role("link", name="Toestemming geven").click()
     page.get_by_label(
-        "Mag Werk en Inkomen uw gegevens over 'gezondheid' gebruiken voor begeleiding naar werk?"
+        "Mag Werk en Inkomen Zaanstad uw gegevens over 'gezondheid' gebruiken voor begeleiding "
+        "naar werk?"
     ).check()
-    page.get_by_role("button", name="Verder: tekst lezen (Begeleiding naar werk)").click()
+    page.get_by_role(
+        "button", name="Verder: tekst lezen (Begeleiding naar werk: Werk en Inkomen Zaanstad)"
+    ).click()
     expect(page.locator("#tekst")).to_contain_text("Ik geef gemeente Zaanstad toestemming")
     page.get_by_role("button", name="Ja, ik geef toestemming").click()
     expect(page.get_by_role("status")).to_contain_text("Uw toestemming is vastgelegd")
@@ -140,11 +143,12 @@ def test_axe_on_the_consent_review_and_withdraw_pages(resident: Page):
     page = resident
     page.goto("/mijn/toestemmingen/nieuw")
     page.get_by_label(
-        "Mag Sociaal wijkteam uw gegevens over 'schulden' gebruiken voor ondersteuning vanuit "
-        "het wijkteam?"
+        "Mag Wijkteam Zaandam-Oost uw gegevens over 'schulden' gebruiken voor ondersteuning "
+        "vanuit het wijkteam?"
     ).check()
     page.get_by_role(
-        "button", name="Verder: tekst lezen (Ondersteuning vanuit het wijkteam)"
+        "button",
+        name="Verder: tekst lezen (Ondersteuning vanuit het wijkteam: Wijkteam Zaandam-Oost)",
     ).click()
     violations = axe(page)
     assert not [v for v in violations if v.get("impact") in ("serious", "critical")]
@@ -169,7 +173,8 @@ def test_consent_page_offers_only_admissible_combinations(resident: Page, gatewa
         offered |= {
             (activity, recipient, boxes.nth(j).get_attribute("value")) for j in range(boxes.count())
         }
-    assert ("pw-reintegration", "work_income", "health") in offered
+    assert ("pw-reintegration", "wi-zaanstad", "health") in offered
+    assert not {r for _, r, _ in offered} & {"team", "work_income", "enforcement"}  # no domains
     assert {a for a, _, _ in offered} == {"wmo-support", "signalling", "pw-reintegration"}
     # A combination the register does not admit, sent anyway, is refused with what would fit.
     page.evaluate(
