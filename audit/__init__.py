@@ -10,6 +10,8 @@ from audit.models import (
     AuditEntry,
     AuditRecord,
     AuditTreeNode,
+    supervised_by,
+    supervising_municipality,
 )
 from audit.retention import erase_expired
 from audit.store import AuditStore
@@ -52,6 +54,8 @@ __all__ = [
     "open_note",
     "record_hash",
     "root_at",
+    "supervised_by",
+    "supervising_municipality",
     "verify_log",
     "verify_rows",
     "vkey",

@@ -33,7 +33,7 @@ from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.db import is_autocommit
 from gateway.errors import Denied
-from gateway.facts import NO_FACTS, ResidentFacts, resident_facts
+from gateway.facts import NO_FACTS, ResidentFacts, holding_units, resident_facts
 from policy import (
     Basis,
     Decision,
@@ -46,6 +46,11 @@ from policy.contract import BreakGlass, Context, Resource, Subject
 from registry import Register
 
 log = structlog.get_logger("doelbinding.pep")
+
+#: The activity of a decision that needs none: the perimeter's resources (a policy version,
+#: audit metadata for the privacy officer, a consent recorded for a resident, the decision
+#: API) are decided before the policy looks an activity up (docs/policy.md, "The perimeter").
+NO_ACTIVITY = ""
 
 ENGINE_FAILURE = Decision(
     allow=False,
@@ -179,6 +184,15 @@ class EnforcementPoint:
             municipality=principal.municipality,
         )
 
+    def knows(self, session: Session, principal: Principal, resident: str) -> bool:
+        """Whether the subject has a relationship with `resident` (a pseudonym): she is the
+        resident, or a team or unit of hers holds a record of the resident. Without one, a
+        refusal is answered as if nothing existed (docs/security.md, "Existence")."""
+        if principal.is_resident:
+            return self.pseudonymize(principal.sub) == resident
+        units = holding_units(session, resident)
+        return any(t in units for t in principal.teams)
+
     def _announced(
         self, session: Session, action: str
     ) -> contextlib.AbstractContextManager[Ticket | None]:
@@ -284,6 +298,7 @@ class EnforcementPoint:
             record_id=res.id,
             category=res.category,
             resource_team=res.team,
+            resource_municipality=res.municipality or inp.subject.municipality,
             action=inp.action,
             processing_activity=inp.processing_activity,
             purpose=act.purpose if act else "",
@@ -329,6 +344,7 @@ class EnforcementPoint:
                     subject_teams=list(subject.teams),
                     municipality=subject.municipality,
                     resident=resident,
+                    resource_municipality=subject.municipality,
                     action=event_type.rsplit(".", 1)[-1],
                     allowed=True,
                     consent_id=consent_id,

@@ -20,7 +20,9 @@ Tok = Callable[..., dict[str, str]]
 
 
 @contextmanager
-def profile_client(settings: Settings, clock: Any, profile: str) -> Iterator[tuple[TestClient, Tok]]:
+def profile_client(
+    settings: Settings, clock: Any, profile: str
+) -> Iterator[tuple[TestClient, Tok]]:
     """An app for `profile` on the test's database, and `tok(sub, role, municipality, …)`."""
     s = settings.model_copy(update={"profile": profile})
     app = create_app(s, clock=clock)

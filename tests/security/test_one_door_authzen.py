@@ -4,15 +4,7 @@ the dossier listing pages (limit at most 100, a cursor). SQLite and PostgreSQL."
 
 from __future__ import annotations
 
-from tests.gateway.conftest import (  # noqa: F401  (fixtures)
-    BSN_JOOST,
-    BSN_SANNE,
-    client,
-    clock,
-    make_client,
-    settings,
-    token,
-)
+from tests.gateway.conftest import BSN_JOOST, BSN_SANNE
 
 from .door import audit_rows, store
 
@@ -41,7 +33,8 @@ def test_a_resident_cannot_use_the_decision_api_nor_write_into_anothers_log(clie
     resp = client.post("/access/v1/evaluation", json=_item(BSN_SANNE), headers=joost)
     assert resp.status_code == 403
     sanne = client.get("/v1/me/access-log", headers=token(BSN_SANNE, "resident")).json()
-    assert sanne["entries"] == [] and sanne["held_back"] == 0
+    assert sanne["entries"] == []
+    assert sanne["held_back"] == 0
     # The refusal is audited about no resident.
     asked = [r for r in audit_rows(client) if r.event_type.startswith("decision_api.")]
     assert [(r.resident, r.allowed) for r in asked] == [(None, False), (None, False)]
@@ -62,5 +55,6 @@ def test_the_dossier_listing_pages(client, token):
         cursor = page.json()["next_cursor"]
         if cursor is None:
             break
-    assert sorted(seen) == sorted(ids) and len(seen) == 5
+    assert sorted(seen) == sorted(ids)
+    assert len(seen) == 5
     assert client.get(url, params={"cursor": "%%%"}, headers=anna).status_code == 422

@@ -6,15 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
-from tests.gateway.conftest import (  # noqa: F401  (fixtures)
-    BSN_JOOST,
-    BSN_SANNE,
-    client,
-    clock,
-    make_client,
-    settings,
-    token,
-)
+from tests.gateway.conftest import BSN_JOOST, BSN_SANNE
 
 from .door import audit_rows, profile_client, store
 

@@ -5,14 +5,7 @@ entries held back. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from gateway.schemas import AccessLogEntry
-from tests.gateway.conftest import (  # noqa: F401  (fixtures)
-    BSN_SANNE,
-    client,
-    clock,
-    make_client,
-    settings,
-    token,
-)
+from tests.gateway.conftest import BSN_SANNE
 
 from .door import audit_rows, store
 
