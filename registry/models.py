@@ -125,6 +125,12 @@ class Register(_Frozen):
     teams: dict[str, Team]
     mandates: dict[str, tuple[str, ...]]
     regional_services: dict[str, RegionalService] = Field(default_factory=dict)
+    small_cell_threshold: int = Field(
+        default=10,
+        ge=1,
+        description="A count of people below this (and above 0) is suppressed in every "
+        "aggregate answer: a small cell would single someone out.",
+    )
 
     def legal_bases(self) -> dict[str, str]:
         """Every article the register can give as a basis: `activity:<id>`/`flow:<id>` → article."""

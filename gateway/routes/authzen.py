@@ -30,7 +30,7 @@ from gateway.auth import RESIDENT_ROLE, Principal
 from gateway.db import session_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
 from gateway.errors import InvalidField
-from gateway.pep import RequestContext, ResourceFacts
+from gateway.pep import NO_ACTIVITY, RequestContext, ResourceFacts
 from gateway.schemas import (
     AuthZenAction,
     AuthZenContext,
@@ -81,6 +81,7 @@ def evaluation(
     ctx: ContextDep,
 ) -> AuthZenDecision:
     """Decide one access request (AuthZEN Access Evaluation API); every decision is audited."""
+    _may_evaluate(services, caller, ctx)
     ev = _prepare(services, caller, body.subject, body.action, body.resource, body.context, ctx)
     request_id = ctx.request_id or uuid.uuid4().hex
     answers, failure = _run(services, [ev], "execute_all", request_id)
@@ -104,6 +105,7 @@ def evaluations(
     request is a single evaluation and gets a single answer. An item that cannot be mapped
     onto a decision (e.g. no processing activity) is `decision: false` with `context.error`.
     """
+    _may_evaluate(services, caller, ctx)
     request_id = ctx.request_id or uuid.uuid4().hex
     if not body.evaluations:
         if body.subject is None or body.action is None or body.resource is None:
@@ -133,6 +135,22 @@ def evaluations(
     if failure is not None:
         raise failure
     return AuthZenEvaluations(evaluations=answers)
+
+
+def _may_evaluate(services: Services, caller: Principal, ctx: RequestContext) -> None:
+    """The door before the door: may this caller use the decision API at all? Decided by the
+    policy (resource type `decision_api`, action `evaluate`) about no resident, so a refused
+    caller writes nothing into anyone's access log; residents are refused."""
+    facts = ResourceFacts(
+        type="decision_api",
+        category="",
+        team="",
+        municipality=caller.municipality,
+        resident=None,
+    )
+    with session_scope(services.db) as session:
+        outcome = services.pep.decide(session, caller, NO_ACTIVITY, "evaluate", [facts], ctx)
+    outcome.raise_if_refused()
 
 
 def _prepare(

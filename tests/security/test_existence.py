@@ -10,6 +10,7 @@ from tests.gateway.conftest import BSN_JOOST, BSN_SANNE
 from .door import audit_rows, store
 
 ANNA = ("u-anna", "team_generalist")
+NOBODY = "999990031"  # a resident with no record anywhere
 
 
 def test_the_listing_tells_an_outsider_nothing(client, token):
@@ -26,7 +27,7 @@ def test_the_listing_tells_an_outsider_nothing(client, token):
         body = resp.json()
         assert body["records"] == []
         assert body["withheld"] is None, body
-        nobody = client.get(f"/v1/residents/{BSN_JOOST}/records", headers=outsider).json()
+        nobody = client.get(f"/v1/residents/{NOBODY}/records", headers=outsider).json()
         assert nobody["withheld"] is None
         assert nobody["records"] == []
     # Her own team learns what it withholds from itself (a category its activity lacks).
