@@ -184,14 +184,19 @@ class EnforcementPoint:
             municipality=principal.municipality,
         )
 
-    def knows(self, session: Session, principal: Principal, resident: str) -> bool:
+    def knows(self, session: Session, principal: Principal, resident: str, now_ns: int) -> bool:
         """Whether the subject has a relationship with `resident` (a pseudonym): she is the
-        resident, or a team or unit of hers holds a record of the resident. Without one, a
-        refusal is answered as if nothing existed (docs/security.md, "Existence")."""
+        resident, a team or unit of hers holds a record of the resident, or a four-eyes
+        exception for the resident is granted to her now. Without one, a refusal is answered
+        as if nothing existed (docs/security.md, "Existence")."""
         if principal.is_resident:
             return self.pseudonymize(principal.sub) == resident
         units = holding_units(session, resident)
-        return any(t in units for t in principal.teams)
+        if any(t in units for t in principal.teams):
+            return True
+        # An approved four-eyes exception for this resident is a relationship too.
+        facts = resident_facts(session, resident, principal.sub, principal.organisation, now_ns)
+        return any(e.subject == principal.sub for e in facts.exceptions)
 
     def _announced(
         self, session: Session, action: str

@@ -82,11 +82,11 @@ def decide(
     ctx: RequestContext,
     revision: str | None = None,
 ) -> None:
-    """Ask the enforcement point (resource type `policy`, action `read` or `change`): the
+    """Ask the enforcement point (resource type `policy_version`, action `read` or `change`): the
     policy lets the privacy officers of the profile's municipalities read and change it
     (docs/policy.md, "The perimeter"). Audited; a refusal raises after the commit."""
     facts = ResourceFacts(
-        type="policy",
+        type="policy_version",
         id=revision,
         category="",
         team="",

@@ -153,7 +153,9 @@ def read_record(
     with read_scope(services.db) as session:
         record = get_record(session, record_id)
         outcome = services.pep.decide(session, principal, activity, "read", [_facts(record)], ctx)
-        knows = outcome.allowed or services.pep.knows(session, principal, record.resident_pseudonym)
+        knows = outcome.allowed or services.pep.knows(
+            session, principal, record.resident_pseudonym, ctx.now_ns
+        )
     if outcome.failure is None and not knows:
         # Existence is a decision too: without a relationship with the resident, a refused
         # record answers exactly like a missing one (the refusal is audited all the same).
@@ -251,7 +253,7 @@ def list_resident_records(
         outcome = services.pep.decide(
             session, principal, activity, "read", [_facts(r) for r in records], ctx
         )
-        knows = services.pep.knows(session, principal, pseudonym)
+        knows = services.pep.knows(session, principal, pseudonym, ctx.now_ns)
     if outcome.failure is not None:
         raise outcome.failure
     allowed = [(r, d) for r, d in zip(records, outcome.decisions, strict=True) if d.allow]

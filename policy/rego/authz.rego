@@ -241,7 +241,7 @@ known_resource_type if rtype == "audit_log"
 known_resource_type if rtype == "aggregate"
 
 # The perimeter: a policy version, a consent recorded for a resident, the decision API.
-known_resource_type if rtype == "policy"
+known_resource_type if rtype == "policy_version"
 
 known_resource_type if rtype == "consent"
 
@@ -308,7 +308,7 @@ own_category if category_in_activity
 # municipality: the resource's municipality is the audit entry's, the export's, the
 # record holder's), before the activity is looked up: none of these needs one.
 #
-#   policy        a policy version: privacy officers read and change it (rule 7).
+#   policy_version  a policy version: privacy officers read and change it (rule 7).
 #   audit_log     asked for without an activity (entries, exports, the console): the
 #                 privacy officer's branch above allows it; anyone else is refused here.
 #   consent       a consent recorded for a resident: only by a professional whose own team
@@ -318,7 +318,7 @@ own_category if category_in_activity
 #                 a resident (who would write other residents' access logs with it).
 # ---------------------------------------------------------------------------------------
 
-perimeter if rtype == "policy"
+perimeter if rtype == "policy_version"
 
 perimeter if rtype == "consent"
 
@@ -335,7 +335,7 @@ resident_subject if {
 }
 
 perimeter_decision := allow("privacy_officer_policy", msg_privacy_officer_policy, msg_nl_privacy_officer_policy, "role", "AVG art. 38 en 39") if {
-	rtype == "policy"
+	rtype == "policy_version"
 	privacy_officer
 } else := deny("supervision_only", msg_supervision_only, msg_nl_supervision_only) if {
 	rtype != "consent"

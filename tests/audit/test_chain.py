@@ -148,10 +148,11 @@ def test_the_fast_canonical_path_is_rfc8785(payload: dict[str, Any]) -> None:
 def test_the_rules_here_and_in_audit_chain_agree(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         payload = {
-        k: v
-        for k, v in row.items()
-        if k not in ("hash", "policy_input") and not (k == "resource_municipality" and v is None)
-    }
+            k: v
+            for k, v in row.items()
+            if k not in ("hash", "policy_input")
+            and not (k == "resource_municipality" and v is None)
+        }
         assert canonical(payload) == rfc8785.dumps(payload)
         assert record_hash(payload) == row["hash"]
 
