@@ -131,4 +131,6 @@ def test_exports_ldv_and_adl_carry_the_trace(client, token):
     page = client.get("/v1/audit/export", params={"format": "adl", "limit": 2}, headers=po).json()
     assert page["next_after_seq"] == 2
     anna = token("u-anna", "team_generalist", teams=("wt-oost",))
-    assert client.get("/v1/audit/export?format=adl", headers=anna).status_code == 404
+    resp = client.get("/v1/audit/export?format=adl", headers=anna)
+    assert resp.status_code == 403  # the policy: audit metadata is the privacy officer's
+    assert [r["code"] for r in resp.json()["reasons"]] == ["supervision_only"]
