@@ -45,6 +45,18 @@ def test_an_entry_shows_the_resident_the_access_log_fields_and_no_employee_id(cl
         assert set(entry) == ALLOWED_KEYS, rec.event_type
         for employee in ("u-anna", "u-bert", "u-tom"):
             assert employee not in resp.text, (rec.event_type, employee)
+    # A consent her team recorded: her consent list names the team, never the employee.
+    form = {"form_sha256": "0" * 64}
+    recorded = client.post(
+        f"/v1/residents/{BSN_SANNE}/consents",
+        json={"categories": ["health"], "processing_activities": ["pw-reintegration"],
+              "recipients": ["work_income"], "evidence": form},
+        headers=token(*ANNA, teams=("wt-oost",)),
+    )  # fmt: skip
+    assert recorded.status_code == 201, recorded.text
+    consents = client.get("/v1/me/consents", headers=sanne)
+    assert consents.json()["consents"][0]["recorded_by_team"] == "wt-oost"
+    assert "u-anna" not in consents.text
     log = client.get("/v1/me/access-log", headers=sanne)
     assert all(set(e) == ALLOWED_KEYS for e in log.json()["entries"])
     for employee in ("u-anna", "u-bert", "u-tom"):
