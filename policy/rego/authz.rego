@@ -329,6 +329,10 @@ perimeter if {
 	activity_id == ""
 }
 
+policy_action if action == "read"
+
+policy_action if action == "change"
+
 resident_subject if {
 	some role in roles
 	role == "resident"
@@ -336,6 +340,7 @@ resident_subject if {
 
 perimeter_decision := allow("privacy_officer_policy", msg_privacy_officer_policy, msg_nl_privacy_officer_policy, "role", "AVG art. 38 en 39") if {
 	rtype == "policy_version"
+	policy_action
 	privacy_officer
 } else := deny("supervision_only", msg_supervision_only, msg_nl_supervision_only) if {
 	rtype != "consent"
