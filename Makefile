@@ -6,9 +6,11 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+NGINX  := /usr/sbin/nginx
+REPLICAS ?= 2
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install run test lint fmt bench clean browser-deps
+.PHONY: install run test lint fmt bench clean browser-deps replicas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,11 +49,20 @@ $(AXE): tests/browser/package-lock.json
 
 browser-deps: $(CHROMIUM) $(AXE)
 
-test: lint browser-deps
+# The replica test and the nginx bench run Debian's nginx as a child process of their own.
+$(NGINX):
+	apt-get update && apt-get install -y nginx
+
+# N gateway replicas on one PostgreSQL behind nginx (deploy/replicas.py; docs/deploy.md):
+#   DOELBINDING_DATABASE__URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make replicas REPLICAS=3
+replicas: $(STAMP) $(NGINX)
+	$(BIN)/python -m deploy.replicas --replicas $(REPLICAS) --port $(PORT) --seed-demo
+
+test: lint browser-deps $(NGINX)
 	$(BIN)/doelbinding policy test
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(NGINX)
 	$(BIN)/python bench/run.py
 
 clean:

@@ -124,7 +124,10 @@ def check_row(
         return None, bytes.fromhex(stored)
     if check_input and row.get("policy_input_sha256") != input_digest(row.get("policy_input")):
         return "stored policy input was altered", b""
-    data = canonical(payload_of(row))
+    try:
+        data = canonical(payload_of(row))
+    except rfc8785.CanonicalizationError:  # e.g. an integer beyond 2**53 put in a column
+        return "hash does not match the record", b""
     if hashlib.sha256(data).hexdigest() != row["hash"]:
         return "hash does not match the record", b""
     leaf = leaf_hash(data)

@@ -6,6 +6,8 @@ position fails), and triggers created by the migrations refuse UPDATE and DELETE
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,16 +16,39 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    Dialect,
     Index,
     SmallInteger,
     String,
     Text,
     func,
 )
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 GENESIS_HASH = "0" * 64
+
+
+def stored_json(value: Any) -> str:
+    """The text an audit record's JSON column holds: compact, keys sorted, non-ASCII as is.
+
+    For the small columns of a record that is the RFC 8785 spelling the hash was made over,
+    and for the policy input the spelling its digest was made over, so `audit verify` hashes
+    the stored text instead of parsing and serialising it again (audit/scan.py). Python's
+    None is JSON null, as SQLAlchemy's JSON type writes it (not SQL NULL).
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class StoredJSON(TypeDecorator[Any]):
+    """A JSON column written as `stored_json` spells it; read as JSON."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], str]:  # noqa: ARG002
+        return stored_json
 
 
 class AuditEntry(BaseModel):
@@ -89,9 +114,9 @@ class AuditRecord(SQLModel, table=True):
     event_type: str = SQLField(sa_column=Column(String(64), nullable=False))
     occurred_at: str = SQLField(sa_column=Column(String(40), nullable=False))
     subject_id: str = SQLField(sa_column=Column(String(200), nullable=False))
-    subject_roles: list[str] = SQLField(sa_column=Column(JSON, nullable=False))
+    subject_roles: list[str] = SQLField(sa_column=Column(StoredJSON, nullable=False))
     organisation: str = SQLField(sa_column=Column(String(200), nullable=False))
-    subject_teams: list[str] = SQLField(sa_column=Column(JSON, nullable=False))
+    subject_teams: list[str] = SQLField(sa_column=Column(StoredJSON, nullable=False))
     municipality: str = SQLField(sa_column=Column(String(100), nullable=False))
     resident: str | None = SQLField(default=None, sa_column=Column(String(80)))
     record_id: str | None = SQLField(default=None, sa_column=Column(String(80)))
@@ -102,17 +127,17 @@ class AuditRecord(SQLModel, table=True):
     processing_activity: str = SQLField(sa_column=Column(String(80), nullable=False))
     purpose: str = SQLField(sa_column=Column(String(80), nullable=False))
     allowed: bool = SQLField(nullable=False)
-    reason_codes: list[str] = SQLField(sa_column=Column(JSON, nullable=False))
+    reason_codes: list[str] = SQLField(sa_column=Column(StoredJSON, nullable=False))
     basis_type: str | None = SQLField(default=None, sa_column=Column(String(40)))
     basis_ref: str | None = SQLField(default=None, sa_column=Column(String(200)))
     consent_id: str | None = SQLField(default=None, sa_column=Column(String(80)))
-    redacted: list[str] = SQLField(sa_column=Column(JSON, nullable=False))
+    redacted: list[str] = SQLField(sa_column=Column(StoredJSON, nullable=False))
     policy_revision: str = SQLField(sa_column=Column(String(80), nullable=False))
     request_id: str = SQLField(sa_column=Column(String(80), nullable=False))
     trace_id: str = SQLField(sa_column=Column(String(40), nullable=False))
     span_id: str = SQLField(sa_column=Column(String(20), nullable=False))
-    details: dict[str, str] = SQLField(sa_column=Column(JSON, nullable=False))
-    policy_input: dict[str, Any] | None = SQLField(default=None, sa_column=Column(JSON))
+    details: dict[str, str] = SQLField(sa_column=Column(StoredJSON, nullable=False))
+    policy_input: dict[str, Any] | None = SQLField(default=None, sa_column=Column(StoredJSON))
     policy_input_sha256: str | None = SQLField(default=None, sa_column=Column(String(64)))
     prev_hash: str = SQLField(sa_column=Column(String(64), nullable=False))
     hash: str = SQLField(sa_column=Column(String(64), nullable=False, unique=True))

@@ -19,21 +19,20 @@ rows are the ones `AuditStore.append_rows` writes (`chain_rows`), with the same 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import JSON, Engine
+from sqlalchemy import Engine
 
-from audit.models import GENESIS_HASH, AuditEntry, AuditRecord
+from audit.models import GENESIS_HASH, AuditEntry, AuditRecord, StoredJSON, stored_json
 from audit.store import PG_APPEND_LOCK, chain_rows
 
 _TABLE = AuditRecord.__table__  # type: ignore[attr-defined]
 #: Every column an appended row sets (`erased_at` stays NULL until retention erases it).
 _COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "erased_at")
-_JSON = frozenset(c.name for c in _TABLE.columns if isinstance(c.type, JSON))
+_JSON = frozenset(c.name for c in _TABLE.columns if isinstance(c.type, StoredJSON))
 # Composed once, rendered once: psycopg would otherwise re-render a `Composed` (every
 # identifier quoted anew) on each execution.
 _LOCK_AND_HEAD = (
@@ -84,8 +83,7 @@ def append(conn: psycopg.Connection[Any], entries: Sequence[AuditEntry]) -> list
         rows = chain_rows(entries, *((int(head[0]), head[1]) if head else (0, GENESIS_HASH)))
         with cur.copy(_COPY) as copy:
             for r in rows:
-                # JSON columns as JSON text: None is JSON null, as SQLAlchemy's JSON type
-                # writes it (not SQL NULL).
-                copy.write_row(tuple(json.dumps(r[c]) if c in _JSON else r[c] for c in _COLUMNS))
+                # JSON columns as the store spells them (models.stored_json).
+                copy.write_row(tuple(stored_json(r[c]) if c in _JSON else r[c] for c in _COLUMNS))
         cur.execute("COMMIT")
     return rows

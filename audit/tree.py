@@ -87,15 +87,31 @@ def head_seq(session: Session) -> int:
 
 
 def checkpoint(
-    session: Session, signer: NoteSigner, origin: str, now: str
+    session: Session,
+    signer: NoteSigner,
+    origin: str,
+    now: str,
+    *,
+    unless_signed_after: str | None = None,
 ) -> AuditCheckpoint | None:
-    """Extend the tree to the newest record and sign it; None when nothing is new.
+    """Extend the tree to the newest record and sign it; None when nothing is new, or when
+    the last checkpoint was signed after `unless_signed_after` (an RFC 3339 time in the
+    same format as `now`): several processes each run a checkpointer, and this keeps them
+    to one checkpoint per interval for the log, whoever signs it, also when the last one
+    was signed after `now` by a process that won the lock while this one waited for it. (A
+    clock that stands still, as a test's may, is never throttled.)
 
     Runs in the caller's transaction; the caller commits.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_CHECKPOINT_LOCK})
     last = latest_checkpoint(session)
+    if (
+        last is not None
+        and unless_signed_after is not None
+        and unless_signed_after < last.created_at != now
+    ):
+        return None
     size = last.tree_size if last else 0
     head = head_seq(session)
     if head <= size:

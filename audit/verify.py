@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from audit.chain import check_row
 from audit.checkpoint import BadNote, open_note
 from audit.merkle import Frontier, verify_consistency
 from audit.models import GENESIS_HASH, AuditCheckpoint
-from audit.store import AuditStore
+from audit.scan import spans
 from audit.tree import consistency_proof, hash_at, load_nodes
 
 
@@ -49,6 +48,7 @@ def verify_log(
     origin: str,
     *,
     since: int | None = None,
+    workers: int = 1,
 ) -> VerifyReport:
     start, prev, frontier = 0, GENESIS_HASH, Frontier()
     base: AuditCheckpoint | None = None
@@ -71,41 +71,47 @@ def verify_log(
     pending = next(cps, None)
     checked = seen = tombstones = 0
     last_good = start
-    for row in AuditStore().iter_rows(session, after=start):
-        seq = start + checked + 1
-        problem, leaf = check_row(row, prev, seq)
-        if problem is not None:
-            return VerifyReport(False, checked, seen, seq, problem)
-        tombstones += bool(row.get("erased_at"))
-        frontier.push(leaf)
-        prev = str(row["hash"])
-        checked += 1
-        while pending is not None and pending.tree_size == frontier.size:
-            bad = _bad_checkpoint(pending, key_name, public_key, origin)
-            if bad is None and frontier.root().hex() != pending.root_hash:
-                bad = "the records do not make this checkpoint's root"
-            if bad is None and base is not None:
-                path = consistency_proof(session, base.tree_size, pending.tree_size)
-                if not verify_consistency(
-                    base.tree_size,
-                    pending.tree_size,
-                    bytes.fromhex(base.root_hash),
-                    bytes.fromhex(pending.root_hash),
-                    path,
-                ):
-                    bad = f"no consistency with the checkpoint at {base.tree_size}"
-            if bad is not None:
-                return VerifyReport(
-                    False,
-                    checked,
-                    seen,
-                    last_good + 1,
-                    f"checkpoint {pending.tree_size}: {bad} (altered between seq "
-                    f"{last_good + 1} and {pending.tree_size})",
-                )
-            seen += 1
-            last_good = pending.tree_size
-            pending = next(cps, None)
+    for span in spans(session, start, workers):
+        if span.after != start + checked and (span.count or span.problem):
+            at = start + checked + 1
+            return VerifyReport(False, checked, seen, at, f"gap: expected seq {at}")
+        if span.first_prev is not None and span.first_prev != prev:
+            return VerifyReport(False, checked, seen, span.after + 1, "prev_hash does not match")
+        leaves = span.leaves
+        for at in range(0, len(leaves), 32):
+            frontier.push(bytes(leaves[at : at + 32]))
+            checked += 1
+            while pending is not None and pending.tree_size == frontier.size:
+                bad = _bad_checkpoint(pending, key_name, public_key, origin)
+                if bad is None and frontier.root().hex() != pending.root_hash:
+                    bad = "the records do not make this checkpoint's root"
+                if bad is None and base is not None:
+                    path = consistency_proof(session, base.tree_size, pending.tree_size)
+                    if not verify_consistency(
+                        base.tree_size,
+                        pending.tree_size,
+                        bytes.fromhex(base.root_hash),
+                        bytes.fromhex(pending.root_hash),
+                        path,
+                    ):
+                        bad = f"no consistency with the checkpoint at {base.tree_size}"
+                if bad is not None:
+                    return VerifyReport(
+                        False,
+                        checked,
+                        seen,
+                        last_good + 1,
+                        f"checkpoint {pending.tree_size}: {bad} (altered between seq "
+                        f"{last_good + 1} and {pending.tree_size})",
+                    )
+                seen += 1
+                last_good = pending.tree_size
+                pending = next(cps, None)
+        if span.problem is not None:
+            return VerifyReport(False, checked, seen, *span.problem)
+        tombstones += span.tombstones
+        if span.count:
+            prev = span.last_hash
     if pending is not None:
         return VerifyReport(
             False,

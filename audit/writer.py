@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,12 +60,15 @@ class GroupCommitWriter:
         max_batch: int = 1000,
         timeout: float = 30.0,
         linger: float = 0.0,
+        on_batch: Callable[[int, int], None] | None = None,
     ) -> None:
         self._engine = engine
         self._store = store
         self._max_batch = max_batch
         self._timeout = timeout
         self._linger = linger
+        #: Told (records in the batch, records still queued) as each batch is taken.
+        self._on_batch = on_batch
         self._coming = 0  # announced (`expecting`) and not yet queued
         self._queue: list[_Pending] = []
         self._cond = threading.Condition()
@@ -129,6 +132,10 @@ class GroupCommitWriter:
             raise AuditWriteFailed(mine.error)
         return mine.rows
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
@@ -145,6 +152,9 @@ class GroupCommitWriter:
                     break
                 self._linger_for_siblings()
                 batch = self._take()
+                queued = self._queued()
+            if self._on_batch is not None:
+                self._on_batch(sum(len(p.entries) for p in batch), queued)
             self._commit(batch)
         self._discard()
 

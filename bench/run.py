@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.audit import main as audit_bench  # noqa: E402
-from bench.decision import bench_decisions  # noqa: E402
+from bench.decision import bench_decisions, engines_side_by_side  # noqa: E402
+from bench.nginx import main as nginx_bench  # noqa: E402
 
 N_WARMUP = 200
 N_SEQUENTIAL = int(os.environ.get("BENCH_N", "2000"))
@@ -115,11 +116,23 @@ def measure(url: str, headers: dict[str, str]) -> dict[str, float]:
 
 def main() -> None:
     print(f"doelbinding bench on {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     d = bench_decisions(5000)
     print(
         f"decision (embedded regopy):   p50 {d['p50_us']:7.1f} us   p99 {d['p99_us']:7.1f} us"
         f"   (target p50 <= 150, p99 <= 500)"
     )
+    rows = engines_side_by_side()
+    base = rows[0]["p50_us"]
+    print("engines on the same inputs (every profile's decision tables):")
+    for row in rows:
+        print(
+            f"  {row['engine']:<22} {row['inputs']} inputs  p50 {row['p50_us']:7.1f} us  "
+            f"p99 {row['p99_us']:7.1f} us  {row['p50_us'] / base:4.2f}x regopy's p50  "
+            f"disagree {row['disagree']} (must be 0)"
+        )
+    if not os.environ.get("DOELBINDING_BENCH_OPA_URL"):
+        print("  (OPA server over HTTP: set DOELBINDING_BENCH_OPA_URL to include one)")
 
     tmp = Path(tempfile.mkdtemp(prefix="doelbinding-bench-"))
     try:
@@ -194,6 +207,8 @@ def main() -> None:
     print(f"gateway worker peak RSS:      {rss:.0f} MB   (target <= 250 MB)")
     if os.environ.get("BENCH_AUDIT", "1") != "0":  # BENCH_AUDIT=0: the figures above only
         audit_bench()
+    if os.environ.get("BENCH_NGINX", "1") != "0":  # BENCH_NGINX=0: skip the replicas run
+        nginx_bench()
 
 
 if __name__ == "__main__":

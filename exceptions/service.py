@@ -38,8 +38,9 @@ from registry import Register
 DAY_NS = 86_400 * 10**9
 #: The longest an exception may hold: it is a way through a case, not a standing mandate.
 MAX_VALID_DAYS = 30
-#: Who may approve: a team lead or the privacy officer, never the requester.
-APPROVER_ROLES = frozenset({"team_lead", "privacy_officer"})
+#: Who may approve: a line manager (team lead), never the requester, and never the privacy
+#: officer, who supervises exceptions afterwards and must stay independent (AVG art. 38 lid 6).
+APPROVER_ROLES = frozenset({"team_lead"})
 #: Roles that are not professionals acting on a case: they may not request.
 NON_PROFESSIONAL_ROLES = frozenset({"resident", "case_system"})
 MIN_JUSTIFICATION = 10

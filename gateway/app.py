@@ -21,6 +21,7 @@ from gateway.routes import (
     exceptions,
     health,
     me,
+    metrics,
     opa_bundle,
     policies,
     records,
@@ -75,6 +76,7 @@ def create_app(
         authzen,
         opa_bundle,
         policies,
+        metrics,
     ):
         app.include_router(module.router)
     web.install(app, settings)  # the resident pages under /mijn, static files, CSP

@@ -2,9 +2,11 @@
 
 A daemon thread signs a checkpoint at least every `interval` seconds while there are new
 entries, and sooner when the enforcement point reports `every` new entries. Several gateway
-processes may each run one: the tree's own lock makes them take turns, and the loser finds
-nothing new to sign. A failure (database down, a record that no longer fits the chain) is
-logged and retried; it never signs a log it could not verify.
+processes (workers, replicas) each run one: the tree's own lock makes them take turns, and a
+timed turn signs only if no process signed within the last interval, so the log gets one
+checkpoint per interval, not one per process (tests/deploy/test_replicas.py counts them).
+A failure (database down, a record that no longer fits the chain) is logged and retried; it
+never signs a log it could not verify.
 """
 
 from __future__ import annotations
@@ -85,10 +87,15 @@ class Checkpointer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def run_once(self) -> AuditCheckpoint | None:
-        """Sign a checkpoint of everything appended so far; None if nothing is new."""
+    def run_once(self, *, throttled: bool = False) -> AuditCheckpoint | None:
+        """Sign a checkpoint of everything appended so far; None if nothing is new (or, when
+        `throttled`, if any process signed one within the last interval)."""
+        now = self._clock()
+        after = rfc3339(now - int(self._interval * 1e9)) if throttled else None
         with session_scope(self._engine) as session:
-            return checkpoint(session, self.signer, self.origin, rfc3339(self._clock()))
+            return checkpoint(
+                session, self.signer, self.origin, rfc3339(now), unless_signed_after=after
+            )
 
     def appended(self, n: int) -> None:
         """Called after appends: wakes the thread once `every` entries are waiting."""
@@ -114,12 +121,12 @@ class Checkpointer:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self._interval)
+            woken = self._wake.wait(self._interval)  # True: `every` entries are waiting
             self._wake.clear()
             if self._stop.is_set():
                 return
             try:
-                cp = self.run_once()
+                cp = self.run_once(throttled=not woken)
             except (SQLAlchemyError, AuditError) as exc:
                 log.error("checkpoint_failed", error=type(exc).__name__)
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -326,6 +327,10 @@ def audit_verify(
         str | None,
         typer.Option(help="The log's Ed25519 public key (base64). Default: the signing key's."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(help="Worker processes that check spans of the log (default: one per core)."),
+    ] = 0,
 ) -> None:
     """Recompute the hash chain, the Merkle tree and every checkpoint signature; exit non-zero
     with the first bad seq."""
@@ -347,7 +352,12 @@ def audit_verify(
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
         report = verify_log(
-            session, settings.audit_key_name, key, settings.audit.origin, since=since_checkpoint
+            session,
+            settings.audit_key_name,
+            key,
+            settings.audit.origin,
+            since=since_checkpoint,
+            workers=workers or os.cpu_count() or 1,
         )
     engine.dispose()
     if report.ok:

@@ -3,7 +3,10 @@
 The resident ids are from the test range the Dutch BSN register reserves for testing
 (they pass the 11-check but belong to nobody). Record contents are invented. One profile
 per family of the report: team inside (zaanstad), W&I first (haarlem), no teams
-(hilversum) and regional (kromme-rijn-heuvelland); the README's tour uses them.
+(hilversum) and regional (kromme-rijn-heuvelland); the README's tour uses them. Every step
+of the tour does only what the law allows (docs/law.md): Haarlem's DWI referred Sanne to the
+team and is refused the team's signal without her consent; the regional service reads a
+Bunnik resident's income, not the Bunnik team's notes.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ from exceptions import (
     ExceptionValidationError,
     FourEyesViolation,
 )
+from gateway import metrics
 from gateway.auth import AuthError, AuthFailure
 from lifecycle import (
     InvalidVersion,
@@ -164,6 +165,14 @@ def to_response(exc: Exception) -> JSONResponse:
         case PolicyError() | AuditError() | SQLAlchemyError():
             # Fail closed: the engine, the audit trail or the database failed, so no data.
             log.error("fail_closed", error=type(exc).__name__)
+            cause = (
+                "engine"
+                if isinstance(exc, PolicyError)
+                else "audit"
+                if isinstance(exc, AuditError)
+                else "database"
+            )
+            metrics.REFUSALS.labels(cause).inc()
             return _problem(
                 503, "unavailable", "the request cannot be decided or audited right now; no data"
             )

@@ -3,19 +3,36 @@
 Log pseudonyms and ids, never a BSN, a name or record content. The scrubber is the safety net,
 not the plan: it drops values under keys that carry personal data and masks anything that
 looks like a BSN (nine digits) in the remaining strings.
+
+One line, one write. Several processes (uvicorn workers, replicas on one host, a container
+runtime's pipe) share one stdout. `print` writes the message and its newline as separate
+writes, so under load another process's line lands between them and two JSON objects end up
+on one line. `AtomicLineLogger` hands the kernel the whole line, newline included, in one
+`write(2)`: on a pipe, POSIX makes a write of at most PIPE_BUF bytes (4096 on Linux) atomic;
+on a file opened with O_APPEND (what `>>` and a runtime's log file use), the seek to the end
+and the write are one atomic step. Lines longer than PIPE_BUF would lose that guarantee on a
+pipe, so such a line is replaced by a short one that says so (our lines are ids and codes,
+a few hundred bytes; a longer one is a bug to find, not data to keep).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+import select
+import sys
+import threading
 import time
 import uuid
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway import metrics
 
 PERSONAL_KEYS = frozenset(
     {"bsn", "resident", "resident_id", "name", "naam", "content", "notes", "token", "body"}
@@ -37,6 +54,56 @@ class ScrubPersonalData:
         return event_dict
 
 
+#: The largest write POSIX guarantees atomic on a pipe (Linux: 4096 bytes).
+PIPE_BUF: int = getattr(select, "PIPE_BUF", 512)
+
+
+def bounded_line(message: str) -> bytes:
+    """`message` and its newline as bytes, at most PIPE_BUF long: a longer line is replaced
+    by one that says how long it was and keeps its start (as a JSON string)."""
+    data = (message + "\n").encode("utf-8", "replace")
+    if len(data) <= PIPE_BUF:
+        return data
+    head = message[:1024]
+    while True:
+        line = json.dumps(
+            {"event": "log_line_too_long", "level": "error", "bytes": len(data), "head": head}
+        )
+        data_out = (line + "\n").encode("utf-8", "replace")
+        if len(data_out) <= PIPE_BUF:
+            return data_out
+        head = head[: len(head) // 2]
+
+
+class AtomicLineLogger:
+    """A structlog logger that writes each line to the `sys.stdout` of its moment in one
+    `write(2)` (see the module docstring). A stdout without a file descriptor (a test's
+    capture buffer) gets the whole line in one `write` call under a lock."""
+
+    _lock = threading.Lock()  # one per process: threads of one process take turns too
+
+    def msg(self, message: str) -> None:
+        out: TextIO = sys.stdout
+        data = bounded_line(message)
+        try:
+            fd = out.fileno()
+        except (AttributeError, OSError, ValueError):
+            with self._lock:
+                out.write(data.decode("utf-8"))
+                out.flush()
+            return
+        with self._lock:
+            out.flush()  # anything printed before this line stays before it
+            while data:  # one call unless a signal interrupts it; <= PIPE_BUF is never split
+                data = data[os.write(fd, data) :]
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = failure = msg
+
+
+def _atomic_logger_factory(*_args: Any) -> AtomicLineLogger:
+    return AtomicLineLogger()
+
+
 def configure_logging(fmt: str = "json", level: int = logging.INFO) -> None:
     """Configure structlog for the process. Called by create_app and the CLI, nowhere else."""
     renderer: Any = (
@@ -51,8 +118,8 @@ def configure_logging(fmt: str = "json", level: int = logging.INFO) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        # No file argument: each logger writes to the sys.stdout of its moment, not of configure.
-        logger_factory=structlog.PrintLoggerFactory(),
+        # Each logger writes to the sys.stdout of its moment, not of configure; a line per write.
+        logger_factory=_atomic_logger_factory,
         cache_logger_on_first_use=False,  # capture_logs in the tests needs this
     )
 
@@ -94,12 +161,14 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("route")
+            route = getattr(scope.get("route"), "path", "unmatched")
+            seconds = time.perf_counter() - started
             self.log.info(
                 "request",
                 method=scope.get("method"),
-                route=getattr(route, "path", "unmatched"),
+                route=route,
                 status=status,
-                ms=round((time.perf_counter() - started) * 1000, 2),
+                ms=round(seconds * 1000, 2),
             )
+            metrics.requested(str(scope.get("method")), route, status, seconds)
             structlog.contextvars.clear_contextvars()

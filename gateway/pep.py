@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from sqlmodel import Session
 
 from audit import AuditEntry, AuditStore, AuditWriteFailed, GroupCommitWriter
 from audit.writer import Ticket
+from gateway import metrics
 from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.db import is_autocommit
@@ -141,6 +143,11 @@ class EnforcementPoint:
         self._writer = writer
         self._on_append = on_append
 
+    @property
+    def writer(self) -> GroupCommitWriter | None:
+        """The group-commit writer, if reads use one (for /ready)."""
+        return self._writer
+
     def _group_commits(self, session: Session, own_txn: bool) -> bool:
         return (
             own_txn and self._writer is not None and session.get_bind().dialect.name == "postgresql"
@@ -223,6 +230,7 @@ class EnforcementPoint:
             facts: dict[str | None, ResidentFacts] = {None: NO_FACTS}
             inputs: list[DecisionInput] = []
             decisions: list[Decision] = []
+            took: list[float] = []  # seconds per evaluation (-1: not evaluated)
             failure: PolicyError | None = None
             for res in resources:
                 if res.resident is not None and res.resident not in facts:
@@ -255,19 +263,26 @@ class EnforcementPoint:
                 )
                 inputs.append(inp)
                 if failure is None:
+                    started = time.perf_counter()
                     try:
                         decisions.append(engine.decide(inp))
+                        took.append(time.perf_counter() - started)
                         continue
                     except PolicyError as exc:
                         failure = exc
                         log.error("policy_engine_failed", error=type(exc).__name__)
                 decisions.append(ENGINE_FAILURE)
+                took.append(-1.0)
             entries = [
                 self._entry(inp, dec, res, active, ctx)
                 for inp, dec, res in zip(inputs, decisions, resources, strict=True)
             ]
             self._append(session, entries, own_txn=action == "read", ticket=ticket)
-            for inp, dec in zip(inputs, decisions, strict=True):
+            for inp, dec, seconds in zip(inputs, decisions, took, strict=True):
+                outcome = "allow" if dec.allow else "error" if dec is ENGINE_FAILURE else "deny"
+                metrics.decided(
+                    outcome, activity, dec.reason_codes, active.register.activities, seconds
+                )
                 log.info(
                     "decision",
                     subject=inp.subject.id,

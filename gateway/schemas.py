@@ -269,6 +269,12 @@ class Health(BaseModel):
     checks: dict[str, str] = Field(default_factory=dict)
 
 
+class Readiness(Health):
+    reasons: list[str] = Field(
+        default_factory=list, description="Why this process is not ready, one line per check."
+    )
+
+
 # --- OpenID AuthZEN 1.0 (Authorization API), NLGov profile -----------------------------------
 # https://openid.net/specs/authorization-api-1_0.html ; see docs/authzen.md for the mapping.
 

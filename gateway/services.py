@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from audit import AuditStore, GroupCommitWriter, NoteSigner
+from gateway import metrics
 from gateway.auth import TokenVerifier, load_or_create_dev_key
 from gateway.checkpointer import Checkpointer, load_or_create_signing_key
 from gateway.clock import Clock, system_clock
@@ -78,6 +79,7 @@ class Services:
     def install_policy(self, loaded: LoadedPolicy) -> None:
         """Swap in a fully built version: its engine and its register, in one assignment."""
         self.engines.active = ActivePolicy(loaded.engine, loaded.register)
+        metrics.POLICY_SWAPS.inc()
 
 
 def build_policy_engine(settings: Settings, register: Register) -> PolicyEngine:
@@ -126,7 +128,12 @@ def build_services(
     pseudonymize = build_pseudonymizer(settings)
     checkpointer = build_checkpointer(settings, db, clock)
     writer = (
-        GroupCommitWriter(db, audit, linger=settings.audit.group_commit_linger_ms / 1000)
+        GroupCommitWriter(
+            db,
+            audit,
+            linger=settings.audit.group_commit_linger_ms / 1000,
+            on_batch=metrics.audit_batch,
+        )
         if settings.audit.group_commit
         else None
     )

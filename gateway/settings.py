@@ -172,6 +172,15 @@ class WebSettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus sends to scrape `/metrics` (`Authorization: Bearer "
+        "…`). Empty: `/metrics` answers 404. Scrape each replica on its own address; the "
+        "proxy does not pass `/metrics` (docs/deploy.md).",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DOELBINDING_",
@@ -200,6 +209,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:

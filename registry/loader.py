@@ -9,7 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from registry.errors import InvalidRegister, UnknownProfile
-from registry.models import Register
+from registry.models import Flow, Register
 
 DATA_DIR = Path(__file__).parent
 PROFILES_DIR = DATA_DIR / "profiles"
@@ -93,6 +93,7 @@ def _check_references(reg: Register) -> None:
             for d in (flow.from_domain, flow.to_domain)
             if d not in domains
         ]
+        problems += _flow_grounds(flow)
     for key, team in reg.teams.items():
         if team.domain not in domains:
             problems.append(f"team {key}: unknown domain {team.domain}")
@@ -111,7 +112,13 @@ def _check_references(reg: Register) -> None:
             for d in service.domains
             if d not in domains
         ]
+        for a in service.activities:
+            if a not in reg.activities:
+                problems.append(f"regional service {key}: unknown activity {a}")
+            elif reg.activities[a].domain not in service.domains:
+                problems.append(f"regional service {key}: activity {a} outside its domains")
     problems += _contradictions(reg)
+    problems += _emergency_access(reg)
     for role, acts in reg.mandates.items():
         if role not in reg.roles:
             problems.append(f"mandates: unknown role {role}")
@@ -122,21 +129,38 @@ def _check_references(reg: Register) -> None:
         raise InvalidRegister(reg.profile, "; ".join(problems))
 
 
+def _flow_grounds(flow: Flow) -> list[str]:
+    """A flow must cite a provision that permits this disclosure (LAW.md, preamble).
+
+    A task ("the college supports re-integration") or a principle (data minimisation) is
+    never a basis for passing data to another domain by itself, so a flow whose grounds are
+    only tasks and principles is refused. `article` is what residents see; every provision
+    in it is listed under `grounds` with its kind.
+    """
+    if not flow.grounds:
+        return [f"flow {flow.id}: no grounds: list the provisions its article cites"]
+    if not any(g.kind == "disclosure" for g in flow.grounds):
+        kinds = ", ".join(sorted({g.kind for g in flow.grounds}))
+        return [f"flow {flow.id}: only {kinds} as ground; no provision permits the disclosure"]
+    return []
+
+
 def _contradictions(reg: Register) -> list[str]:
     """A flow or an admissible consent that the register's `no_basis` entries forbid.
 
     The law stated once (e.g. team data never reaches enforcement, AP position on consent)
-    is checked against every flow and activity, so a profile cannot quietly undo it. Where
-    the rule admits consent, a flow that withholds the content (only that a record exists,
-    its date and team) is allowed; where it does not, no flow at all. Emergency access
-    needs no check here: the policy grants it only within the activity's own domain.
+    is checked against every flow and activity, so a profile cannot quietly undo it. A flow
+    between the domains of a `no_basis` entry contradicts it whatever it withholds: that a
+    record exists, when and which team holds it, is personal data too, and where the law
+    says "consent only", only consent opens it.
     """
     problems = []
     for rule in reg.no_basis:
         for flow in reg.flows:
             if (flow.from_domain, flow.to_domain) != (rule.from_domain, rule.to_domain):
                 continue
-            if not (rule.consent and "content" in flow.redact):
+            purposes = {reg.activities[a].purpose for a in flow.activities if a in reg.activities}
+            if purposes & set(rule.purposes):
                 problems.append(f"flow {flow.id} contradicts no_basis {rule.id}")
         for key, act in reg.activities.items():
             if act.domain != rule.to_domain or act.purpose not in rule.purposes:
@@ -148,4 +172,25 @@ def _contradictions(reg: Register) -> list[str]:
             ]
             if from_cats and act.consent_admissible and not rule.consent:
                 problems.append(f"activity {key}: consent admissible despite no_basis {rule.id}")
+    return problems
+
+
+def _emergency_access(reg: Register) -> list[str]:
+    """Emergency access never reaches across domains, and only where a unit can use it.
+
+    The policy grants it only on data held in the activity's own domain, read only, to a
+    member of a unit of that domain. The register must not offer it where that cannot hold:
+    on an activity whose domain is the receiving side of a `no_basis` entry that admits no
+    consent (enforcement), or whose domain has no unit in the profile to act from.
+    """
+    problems = []
+    closed = {r.to_domain for r in reg.no_basis if not r.consent}
+    unit_domains = {t.domain for t in reg.teams.values()}
+    for key, act in reg.activities.items():
+        if not act.break_glass:
+            continue
+        if act.domain in closed:
+            problems.append(f"activity {key}: emergency access into a domain the law closes")
+        if reg.teams and act.domain not in unit_domains:
+            problems.append(f"activity {key}: emergency access but no unit of domain {act.domain}")
     return problems

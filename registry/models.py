@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,7 +17,8 @@ class Labelled(_Frozen):
 
 class LegalBasis(_Frozen):
     law: str
-    article: str
+    article: str = Field(description="The provision that carries the processing.")
+    gdpr: str = Field(default="", description="The ground of AVG art. 6 (and 9) it rests on.")
     link: str
     explanation: str = Field(description="One plain-Dutch line for residents.")
 
@@ -56,6 +57,16 @@ class Activity(_Frozen):
     )
 
 
+class Ground(_Frozen):
+    """One provision a flow cites, and what it does: only a `disclosure` permits the flow."""
+
+    article: str
+    kind: Literal["disclosure", "task", "principle"] = Field(
+        description="`disclosure`: permits passing this data to this recipient for this "
+        "purpose; `task`: gives the recipient a task; `principle`: e.g. data minimisation."
+    )
+
+
 class Flow(_Frozen):
     """A legal basis for a category to flow from its owning domain to another domain's activity."""
 
@@ -69,6 +80,9 @@ class Flow(_Frozen):
     explanation: str = Field(default="", description="One plain-Dutch line.")
     redact: tuple[str, ...] = Field(
         default=(), description="Fields withheld from the receiving domain (e.g. `content`)."
+    )
+    grounds: tuple[Ground, ...] = Field(
+        default=(), description="The provisions `article` cites; one must be a `disclosure`."
     )
 
 
@@ -102,6 +116,12 @@ class RegionalService(_Frozen):
     label: str
     serves: tuple[str, ...]
     domains: tuple[str, ...]
+    activities: tuple[str, ...] = Field(
+        default=(),
+        description="The processing activities the colleges it serves mandated to it; it acts "
+        "under no other, whatever its staff's roles (e.g. Pw art. 43 decisions stay the "
+        "college's unless mandated).",
+    )
 
 
 class Municipality(_Frozen):
@@ -188,6 +208,7 @@ class Register(_Frozen):
                 org: {
                     "serves": dict.fromkeys(s.serves, True),
                     "domains": dict.fromkeys(s.domains, True),
+                    "activities": dict.fromkeys(s.activities, True),
                 }
                 for org, s in self.regional_services.items()
             },

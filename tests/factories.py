@@ -46,7 +46,7 @@ def make_entry(**overrides: Any) -> AuditEntry:
         "allowed": True,
         "reason_codes": ["support_data_stays_in_team"],
         "basis_type": "article",
-        "basis_ref": "Wmo 2015 art. 2.3.2",
+        "basis_ref": "Wmo 2015 art. 5.1.1",
         "request_id": f"req-{n}",
         "trace_id": f"{n:032x}",
         "span_id": f"{n:016x}",

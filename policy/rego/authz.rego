@@ -75,6 +75,11 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 } else := deny("no_mandate", msg_no_mandate, msg_nl_no_mandate) if {
 	# Rule 2: the activity decides, not the person. Some role must hold its mandate.
 	not mandated
+} else := deny("not_mandated_to_service", msg_not_mandated_to_service, msg_nl_not_mandated_to_service) if {
+	# A regional service acts only under the activities the colleges mandated to it (e.g.
+	# Pw art. 43 benefit decisions stay the college's unless mandated), whatever the roles.
+	regional_subject
+	not regional_service.activities[activity_id]
 } else := allow("aggregate_statistics", msg_aggregate_statistics, msg_nl_aggregate_statistics, "law", act_article) if {
 	# Rule 5: statistics get aggregates (anonymous counts), never a record.
 	act_purpose == "statistics"
@@ -88,6 +93,12 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 	# Audit logs are read by the resident they are about and by the privacy officer only;
 	# aggregates are for statistics activities only.
 	rtype != "record"
+} else := deny("outside_regional_service", msg_outside_regional_service, msg_nl_outside_regional_service) if {
+	# A regional service acts on data held in its own domains; another domain's data
+	# reaches it only by a consent (never by a flow, an exception or emergency access).
+	regional_subject
+	not regional_service.domains[data_domain]
+	not consent_id
 } else := handover_decision if {
 	# Rule 4: a handover moves a case from the team that holds it to another team.
 	action == "handover"
@@ -95,11 +106,17 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 	# An activity such as the report to Veilig Thuis (meldrecht) needs a written reason.
 	act_justification_required
 	not justified
+} else := deny("report_from_own_team_only", msg_report_from_own_team_only, msg_nl_report_from_own_team_only) if {
+	# The meldrecht lets a professional pass on what their own team holds, never open
+	# another team's file (LAW.md row 14).
+	act_justification_required
+	not in_record_team
 } else := allow_reviewed("justified_report", msg_justified_report, msg_nl_justified_report, act_article) if {
 	act_justification_required
 	covered_by_law
 } else := allow("activity_legal_basis", msg_activity_legal_basis, msg_nl_activity_legal_basis, "law", act_article) if {
-	# Rule 1, owner path: the activity's own legal basis covers the category.
+	# Rule 1, owner path: the activity's own legal basis covers the category held in its
+	# own domain.
 	owner_domain
 	act_domain != "team"
 } else := allow("team_member_support", msg_team_member_support, msg_nl_team_member_support, "role", act_article) if {
@@ -117,16 +134,21 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 } else := allow_exception("exception_approved", msg_exception_approved, msg_nl_exception_approved, exception_id) if {
 	# Rule 1, fourth bullet: an exception approved by a second person (four eyes), for this
 	# subject, category and activity, active now; only where every refusal before this
-	# branch has passed (municipality, validity, no-dossier, privacy officer, mandate) and
-	# only where the register admits a basis beyond the activity's own (consent
-	# admissible), so no `no_basis` the law states (team data to enforcement) is overridden.
+	# branch has passed (municipality, validity, no-dossier, privacy officer, mandate), only
+	# on data held in the activity's own domain (a colleague of another team standing in on
+	# the same kind of task) and only under an activity that admits a basis beyond its own
+	# (consent admissible). It never crosses a domain, so it never stands in for a consent
+	# the law asks for (LAW.md rows 5-6) nor overrides a `no_basis` entry.
 	exception_id
 } else := allow_reviewed("emergency_access", msg_emergency_access, msg_nl_emergency_access, act_article) if {
-	# Rule 1: emergency access to another team's record, only where the register admits it
-	# for the activity and only for its own domain's data; always with a written
-	# justification and always reviewed afterwards.
+	# Rule 1: emergency access to another unit's record, only where the register admits it
+	# for the activity; reads only (never create or handover), only data held in the
+	# activity's own domain, only by a member of a unit of that domain (a team lead without
+	# a team does not use it); always with a written justification, always reviewed.
 	act_break_glass
+	action == "read"
 	owner_domain
+	member_of_domain_unit
 	justified
 } else := deny("other_team", msg_other_team, msg_nl_other_team) if {
 	# Refusals: the most informative reason when nothing allows.
@@ -136,7 +158,7 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 	act_consent_admissible == true
 	category_in_activity
 } else := deny("support_data_stays_in_team", msg_support_data_stays_in_team, msg_nl_support_data_stays_in_team) if {
-	cat_domain == "team"
+	data_domain == "team"
 	act_domain != "team"
 } else := deny("no_legal_basis", msg_no_legal_basis, msg_nl_no_legal_basis)
 
@@ -214,6 +236,19 @@ act_justification_required if activity.justification_required == true
 
 cat_domain := data.doelbinding.register.categories[rcat].domain
 
+# The domain the record is held in: its category's, or for a `shared` category (identity)
+# the domain of the unit that holds it (rule 1: shared data belongs to its holder).
+data_domain := data.doelbinding.register.teams[input.resource.team].domain if {
+	cat_domain == "shared"
+} else := cat_domain
+
+# The regional service the subject's organisation is, if it is one (undefined otherwise).
+regional_service := data.doelbinding.register.regional_services[input.subject.organisation]
+
+default regional_subject := false
+
+regional_subject if regional_service
+
 # "files" or "none" (a no-dossier unit); undefined for a team not in the register. One
 # scalar lookup answers both questions.
 team_files := data.doelbinding.register.team_files[input.resource.team]
@@ -249,16 +284,16 @@ known_resource_type if rtype == "decision_api"
 
 # Rule 8: a subject never sees data of another municipality of the profile, except a
 # regional service (by its organisation id) acting, in its own domains, for a
-# municipality it serves. (An `else`: the regional services are read only when the first
-# test fails.)
+# municipality it serves. A regional service is scoped by what it serves only: its seat
+# (the municipality in its staff's tokens) gives it nothing.
 same_municipality := true if {
+	not regional_subject
 	m := input.subject.municipality
 	data.doelbinding.register.municipalities[m]
 	input.resource.municipality == m
 } else := true if {
-	service := input.subject.organisation
-	data.doelbinding.register.regional_services[service].serves[input.resource.municipality]
-	data.doelbinding.register.regional_services[service].domains[act_domain]
+	regional_service.serves[input.resource.municipality]
+	regional_service.domains[act_domain]
 }
 
 privacy_officer if {
@@ -374,16 +409,22 @@ handover_decision := allow("case_handover", msg_case_handover, msg_nl_case_hando
 # Bases: owner, law flow, consent
 # ---------------------------------------------------------------------------------------
 
-# The category belongs to the activity's own domain (or is shared) and the activity
-# lists it: the activity's own legal basis covers it.
+# The record is held in the activity's own domain (its category's domain, or the holding
+# unit's for a shared category) and the activity lists the category: the activity's own
+# legal basis covers it.
 default owner_domain := false
 
-owner_domain := true if {
+owner_domain if {
 	category_in_activity
-	cat_domain == act_domain
-} else := true if {
-	category_in_activity
-	cat_domain == "shared"
+	data_domain == act_domain
+}
+
+# The subject is a member of a unit of the activity's domain (emergency access).
+default member_of_domain_unit := false
+
+member_of_domain_unit if {
+	some t in input.subject.teams
+	data.doelbinding.register.teams[t].domain == act_domain
 }
 
 # The activity's own basis or a register flow covers the category (justified reports).
@@ -401,7 +442,7 @@ in_record_team if {
 # reaches a flow branch.
 flows_matching := [f |
 	some f in data.doelbinding.register.flows[rcat][activity_id]
-	f.from_domain == cat_domain
+	f.from_domain == data_domain
 	f.to_domain == act_domain
 ]
 
@@ -436,9 +477,10 @@ consent_not_ended(c) := true if {
 }
 
 # Four-eyes exceptions (rule 1): the gateway passes the approved, unrevoked exceptions for
-# the resident; the policy checks subject, category, activity and window. Read only, and
-# only for a category the activity may touch under an activity that admits a basis beyond
-# its own (consent admissible). Several may match: the smallest id, as for consents.
+# the resident; the policy checks subject, category, activity and window. Read only, only
+# on data held in the activity's own domain (`owner_domain`: never across domains), under
+# an activity that admits a basis beyond its own (consent admissible). Several may match:
+# the smallest id, as for consents.
 exception_ids := [e.id |
 	some e in input.exceptions
 	exception_matches(e)
@@ -447,7 +489,7 @@ exception_ids := [e.id |
 exception_id := min(exception_ids) if {
 	action == "read"
 	act_consent_admissible == true
-	category_in_activity
+	owner_domain
 	count(exception_ids) > 0
 }
 
@@ -583,6 +625,18 @@ msg_nl_consent_required := "Hiervoor is toestemming van de inwoner nodig."
 msg_support_data_stays_in_team := "Support data stays in the team; no legal basis lets it flow to this activity."
 
 msg_nl_support_data_stays_in_team := "Wat u het wijkteam vertelt, blijft in het wijkteam."
+
+msg_not_mandated_to_service := "The regional service is not mandated for this processing activity."
+
+msg_nl_not_mandated_to_service := "Deze regionale dienst heeft van de gemeente geen mandaat voor deze verwerking."
+
+msg_outside_regional_service := "A regional service acts only on data held in its own domains; other data only with a consent that the law admits."
+
+msg_nl_outside_regional_service := "Een regionale dienst gebruikt alleen gegevens van zijn eigen taken, andere alleen met toestemming."
+
+msg_report_from_own_team_only := "A report to Veilig Thuis passes on what the reporter's own team holds, never another team's file."
+
+msg_nl_report_from_own_team_only := "Een melding bij Veilig Thuis gaat over wat het eigen team weet, nooit over het dossier van een ander team."
 
 msg_no_legal_basis := "No legal basis in the register covers this category for this activity."
 

@@ -179,3 +179,27 @@ def test_a_rewritten_history_fails_at_the_signed_checkpoint(
     assert not report.ok
     assert report.first_bad_seq == 1
     assert "checkpoint 4" in (report.problem or "")
+
+
+def test_a_timed_checkpoint_waits_for_the_interval_whoever_signed_last(
+    engine: Engine, signer: NoteSigner
+) -> None:
+    # Several processes each run a checkpointer (gateway/checkpointer.py): a timed turn asks
+    # for no checkpoint if one was signed after `unless_signed_after` (now - interval).
+    def sign(now: str, after: str | None) -> int | None:
+        with session_scope(engine) as s:
+            cp = checkpoint(s, signer, ORIGIN, now, unless_signed_after=after)
+            return cp.tree_size if cp else None
+
+    _append(engine, 3)
+    assert sign("2026-11-29T10:00:00.000000Z", None) == 3
+    _append(engine, 2)
+    # Another process, 0.4 s later, interval 1 s: the last one is too recent.
+    assert sign("2026-11-29T10:00:00.400000Z", "2026-11-29T09:59:59.400000Z") is None
+    # A process that took its time before another won the lock and signed: not due either.
+    assert sign("2026-11-29T09:59:59.990000Z", "2026-11-29T09:59:58.990000Z") is None
+    # 1.1 s later: due.
+    assert sign("2026-11-29T10:00:01.100000Z", "2026-11-29T10:00:00.100000Z") == 5
+    _append(engine, 1)
+    # A clock that stands still (a test's) is never throttled.
+    assert sign("2026-11-29T10:00:01.100000Z", "2026-11-29T10:00:00.100000Z") == 6

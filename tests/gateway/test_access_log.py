@@ -40,7 +40,7 @@ def test_access_log_shows_who_what_why_without_employee_ids(client, token, clock
     assert denied["roles"] == ["enforcement_officer"]
     assert denied["reasons"] == ["support_data_stays_in_team"]
     assert "Dat mocht niet" in denied["summary"]
-    assert created["legal_basis"]["article"] == "Wmo 2015 art. 2.3.2"
+    assert created["legal_basis"]["article"] == "Wmo 2015 art. 5.1.1"
     assert created["legal_basis"]["explanation"]
     assert created["teams"] == ["wt-oost"]
     assert "vastgelegd" in created["summary"]

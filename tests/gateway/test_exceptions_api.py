@@ -130,8 +130,12 @@ def test_four_eyes_the_requester_never_approves(client, token):
     z = _ask(client, lea, subject="u-carla").json()
     refused = client.post(f"/v1/exceptions/{z['id']}/approve", headers=token(*CARLA))
     assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
-    # The privacy officer can, once; a second approval conflicts.
-    ok = client.post(f"/v1/exceptions/{x['id']}/approve", headers=token(*PRIVACY))
+    # Nor the privacy officer, who supervises and stays independent (AVG art. 38 lid 6): to
+    # an approval it is no party, so it is not found (issue 17, finding 2; it used to approve).
+    refused = client.post(f"/v1/exceptions/{x['id']}/approve", headers=token(*PRIVACY))
+    assert (refused.status_code, refused.json()["code"]) == (404, "not_found")
+    # Another team lead can, once; a second approval conflicts.
+    ok = client.post(f"/v1/exceptions/{x['id']}/approve", headers=token(*TOM))
     assert ok.json()["status"] == "active"
     again = client.post(f"/v1/exceptions/{x['id']}/approve", headers=token(*TOM))
     assert again.status_code == 409

@@ -254,23 +254,19 @@ def test_a_blank_justification_is_no_justification(client, token):
     assert _audit(client)[-1].reason_codes == ["justified_report"]
 
 
-def test_redact_withholds_the_content_and_the_audit_names_it(client, token):
+def test_wi_does_not_learn_that_a_team_holds_a_signal(client, token):
+    # Issue 17, finding 1: this test asserted that W&I read a team's signal with its content
+    # redacted (the flow signal-existence-to-reintegration). That a signal exists is support
+    # data too (LAW.md row 6: consent only), so W&I is refused it, also in the listing.
     rid = _store(client, token, category="signal")
     kees = token("u-kees", "wi_client_manager", activity="pw-reintegration")
     resp = client.get(f"/v1/records/{rid}", headers=kees)
-    assert resp.status_code == 200, resp.text
-    body = resp.json()
-    assert body["content"] is None
-    assert body["redacted"] == ["content"]
-    assert (body["category"], body["team"]) == ("signal", "wt-oost")
-    assert body["created_at"]
+    assert resp.status_code == 403, resp.text
+    assert [r["code"] for r in resp.json()["reasons"]] == ["consent_required"]
     entry = _audit(client)[-1]
-    assert entry.allowed is True
-    assert entry.redacted == ["content"]
-    # The same record in the resident list: redacted there too.
+    assert (entry.allowed, entry.redacted) == (False, [])
     resp = client.get(f"/v1/residents/{BSN_SANNE}/records", headers=kees)
-    [listed] = [r for r in resp.json()["records"] if r["id"] == rid]
-    assert listed["content"] is None
+    assert [r for r in resp.json()["records"] if r["id"] == rid] == []
 
 
 def test_handover_moves_the_whole_case_and_is_audited(client, token):
@@ -358,9 +354,11 @@ def test_one_deployment_separates_municipalities_and_serves_the_regional_service
                 "u-rsd", "wi_client_manager", "zeist", "pw-reintegration", organisation="rsd-krh"
             ),
         )
-        # Its own domains only: team data by law never, whatever the municipality.
+        # Its own domains only: team data never without a consent, whatever the municipality
+        # (issue 17, finding 5: the reason was `support_data_stays_in_team`). No unit of the
+        # service holds a record of hers: as if missing, the audit keeps the reason.
         assert resp.status_code == 404
-        assert _audit(client)[-1].reason_codes == ["support_data_stays_in_team"]
+        assert _audit(client)[-1].reason_codes == ["outside_regional_service"]
     finally:
         app.state.services.db.dispose()
         client.close()
@@ -371,8 +369,13 @@ def test_one_deployment_separates_municipalities_and_serves_the_regional_service
 #: (profile, sub, role, municipality, organisation, teams, activity, method, path, body,
 #:  status, reason code or None)
 TOUR = [
-    ("haarlem", "u-dwi", "wi_client_manager", "haarlem", None, (), "pw-reintegration",
-     "GET", "/v1/records/r-demo-hl-signal", None, 200, None),
+    # Issue 17, finding 1: DWI was shown that the team holds a signal (200, content redacted);
+    # without the resident's consent it now learns nothing of the team's file.
+    # DWI holds her income record (dwi-haarlem): she is its client, so it hears the reason.
+    ("haarlem", "u-dwi", "wi_client_manager", "haarlem", None, ("dwi-haarlem",),
+     "pw-reintegration", "GET", "/v1/records/r-demo-hl-signal", None, 403, "consent_required"),
+    ("haarlem", "u-wit", "team_wi_specialist", "haarlem", None, ("swt-schalkwijk",),
+     "pw-reintegration", "GET", "/v1/records/r-demo-hl-income", None, 200, None),
     ("haarlem", "u-wit", "team_wi_specialist", "haarlem", None, ("swt-schalkwijk",),
      "pw-enforcement", "GET", "/v1/records/r-demo-hl-income", None, 403, "no_mandate"),
     ("hilversum", "u-plein", "team_generalist", "hilversum", None, ("sociaal-plein",),
@@ -382,6 +385,9 @@ TOUR = [
                              "team": "werkervaring-hilversum", "content": "x"}, 403, "no_dossier"),
     ("kromme-rijn-heuvelland", "u-rsd", "wi_client_manager", "zeist", "rsd-krh", (),
      "pw-benefit", "GET", "/v1/records/r-demo-krh-income", None, 200, None),
+    ("kromme-rijn-heuvelland", "u-rsd", "wi_client_manager", "zeist", "rsd-krh", (),
+     "pw-reintegration", "GET", "/v1/records/r-demo-krh-notes", None, 404,
+     "outside_regional_service"),
     ("kromme-rijn-heuvelland", "u-zeist", "team_generalist", "zeist", None, ("wt-zeist-noord",),
      "wmo-support", "GET", "/v1/records/r-demo-krh-notes", None, 404, "other_municipality"),
     ("zaanstad", "u-anna", "team_generalist", "zaanstad", None, ("wt-oost",), "wmo-support",
@@ -420,9 +426,6 @@ def test_the_readme_tour_per_profile_family(settings, clock, profile):
                 assert [r["code"] for r in resp.json()["reasons"]] == [code]
             elif code:  # refused without a relationship: as if missing; the audit says why
                 assert _audit(client)[-1].reason_codes == [code]
-            elif path.endswith("r-demo-hl-signal"):
-                assert resp.json()["content"] is None
-                assert resp.json()["redacted"] == ["content"]
     finally:
         services.db.dispose()
         client.close()

@@ -142,7 +142,7 @@ def test_timeline_shows_who_why_basis_and_refusals(web, token, clock):
     assert "Generalist wijkteam" in text
     assert "van gemeente Zaanstad heeft uw gegevens" in text  # the name, not the id
     assert "Begeleiding naar werk" in text
-    assert "Wmo 2015 art. 2.3.2" in text  # the article, with its plain explanation
+    assert "Wmo 2015 art. 5.1.1" in text  # the article, with its plain explanation
     assert "u-anna" not in text  # never an employee id
     assert "u-kees" not in text
     assert 'data-seq="' in text

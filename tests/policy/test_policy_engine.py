@@ -253,7 +253,7 @@ def test_output_contract_is_pinned(zaanstad: EmbeddedEngine) -> None:
     raw = zaanstad.evaluate(_input().to_policy_input())
     assert isinstance(raw, dict)
     assert set(raw) == {"allow", "reasons", "basis", "redact", "obligations"}
-    assert raw["basis"] == {"type": "role", "ref": "Wmo 2015 art. 2.3.2"}
+    assert raw["basis"] == {"type": "role", "ref": "Wmo 2015 art. 5.1.1"}
     # `message` is English; `message_nl` (Dutch, added backward-compatibly: optional in
     # `Reason`, so a decision without it still parses) is for residents and Dutch UIs.
     assert [set(r) for r in raw["reasons"]] == [{"code", "message", "message_nl"}]

@@ -13,6 +13,16 @@ every municipality profile (hypothesis). Run by `make test` with the rest of pyt
    `now_ns` (approved, not ended) and covering exactly that category and activity, for a
    record read under a consent-admissible activity the category belongs to; it always
    carries `review`.
+5. (Issue 17.) Data held in the team domain (a team category, or identity a team holds)
+   reaches another domain's activity only by consent, or by a justified report to Veilig
+   Thuis from the reporter's own team.
+6. An exception or emergency access reads only data held in the activity's own domain, in
+   the subject's municipality; emergency access only for a member of a unit of that domain.
+7. A regional service acts only under the activities mandated to it, in its domains, for
+   the municipalities it serves, on its domains' data unless a consent covers it.
+8. A team lead alone reads no record.
+5-8 run over `near_requests()` too: requests one step from an allow, in all six profiles
+(each of them fails against the register and policy before issue 17).
 
 The same generated inputs also go to real OPA (when installed), so the rules added for
 issue 3 (emergency access, handover, aggregates, regional services) stay in the subset
@@ -265,3 +275,179 @@ def test_regopy_and_real_opa_decide_alike_in_every_profile(req: Any) -> None:
     assert engine(profile).evaluate(doc) == _OPA[profile].eval_document(
         "doelbinding.authz.decision", doc
     )
+
+
+# --- issue 17: the law's boundaries, over all six profiles ------------------------------------
+
+
+def _data_domain(reg: dict[str, Any], inp: DecisionInput) -> str | None:
+    """The domain the record is held in: its category's, or the holding unit's for `shared`."""
+    cat = reg["categories"].get(inp.resource.category)
+    if cat is None:
+        return None
+    if cat["domain"] != "shared":
+        return str(cat["domain"])
+    team = reg["teams"].get(inp.resource.team)
+    return None if team is None else str(team["domain"])
+
+
+@st.composite
+def near_requests(draw: Any) -> Any:
+    """Requests close to an allow, so the boundaries below are actually exercised: a role
+    mandated for the activity (or a team lead), the record's municipality, often the record's
+    own team or another unit of some domain, a regional service's organisation now and then,
+    consents and exceptions naming this category and activity, and a justification half the
+    time. (`requests()` reaches an allow too rarely to test what an allow may be.)"""
+    prof = draw(st.sampled_from(PROFILES))
+    reg = register(prof)
+    activity = draw(st.sampled_from(sorted(reg["activities"])))
+    mandated = sorted(r for r, acts in reg["mandates"].items() if activity in acts)
+    roles = draw(st.lists(st.sampled_from([*mandated, "team_lead"]), min_size=1, max_size=2))
+    team = draw(st.sampled_from(sorted(reg["teams"])))
+    municipality = reg["teams"][team]["municipality"]
+    served = sorted(
+        org for org, s in reg["regional_services"].items() if municipality in s["serves"]
+    )
+    organisation = draw(st.sampled_from([f"gemeente-{municipality}", *served]))
+    if organisation in served and draw(st.booleans()):
+        municipality = draw(st.sampled_from(sorted(reg["municipalities"])))
+        team = draw(st.sampled_from(sorted(reg["teams"])))
+    own = draw(st.sampled_from(["own", "other", "none"]))
+    others = sorted(t for t in reg["teams"] if t != team) or [team]
+    teams = {"own": (team,), "other": (draw(st.sampled_from(others)),), "none": ()}[own]
+    category = draw(st.sampled_from(sorted(reg["categories"])))
+    act_domain = reg["activities"][activity]["domain"]
+    consents = tuple(
+        ConsentFact(
+            id="c-1",
+            categories=(category,),
+            processing_activities=(activity,),
+            recipients=(act_domain,),
+            valid_from_ns=0,
+            valid_until_ns=0,
+        )
+        for _ in range(draw(st.integers(0, 1)))
+    )
+    exceptions = tuple(
+        ExceptionFact(
+            id="x-1",
+            subject="u-1",
+            categories=(category,),
+            processing_activities=(activity,),
+            valid_from_ns=NOW - DAY,
+            valid_until_ns=NOW + DAY,
+        )
+        for _ in range(draw(st.integers(0, 1)))
+    )
+    justification = draw(st.sampled_from([None, "Spoed: kind in gevaar."]))
+    return prof, DecisionInput(
+        subject=Subject(
+            id="u-1",
+            roles=tuple(roles),
+            organisation=organisation,
+            teams=teams,
+            municipality=municipality,
+        ),
+        action=draw(st.sampled_from(["read", "read", "create", "handover"])),
+        processing_activity=activity,
+        resource=Resource(
+            type="record",
+            id="r-1",
+            category=category,
+            team=team,
+            municipality=reg["teams"][team]["municipality"]
+            if organisation not in served
+            else draw(st.sampled_from(sorted(reg["municipalities"]))),
+            resident="p-1",
+        ),
+        consents=consents,
+        exceptions=exceptions,
+        context=Context(
+            now_ns=NOW,
+            break_glass=None if justification is None else BreakGlass(justification=justification),
+        ),
+    )
+
+
+LAW = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@LAW
+@given(near_requests() | requests())
+def test_team_held_data_reaches_another_domain_only_by_consent_or_the_meldrecht(
+    req: Any,
+) -> None:
+    """No profile lets a team-domain category, or a shared one a team holds, reach another
+    domain's activity without the resident's consent; the one exception is a report to Veilig
+    Thuis (the meldrecht) from the reporter's own team, justified and reviewed."""
+    profile, inp = req
+    reg = register(profile)
+    decision = engine(profile).decide(inp)
+    act = reg["activities"].get(inp.processing_activity)
+    if not decision.allow or inp.resource.type != "record" or act is None:
+        return
+    if _data_domain(reg, inp) != "team" or act["domain"] == "team":
+        return
+    assert decision.basis is not None
+    if decision.basis.type is BasisType.CONSENT:
+        return
+    assert list(decision.reason_codes) == ["justified_report"], decision
+    assert inp.resource.team in inp.subject.teams
+    assert decision.obligations == ("review",)
+
+
+@LAW
+@given(near_requests() | requests())
+def test_exceptions_and_emergency_access_stay_inside_one_domain_and_municipality(
+    req: Any,
+) -> None:
+    """An exception or emergency access reads only data held in the activity's own domain, in
+    the subject's municipality; emergency access only for a member of a unit of that domain."""
+    profile, inp = req
+    reg = register(profile)
+    decision = engine(profile).decide(inp)
+    if not decision.allow or decision.reason_codes[0] not in {
+        "exception_approved",
+        "emergency_access",
+    }:
+        return
+    act = reg["activities"][inp.processing_activity]
+    assert inp.action == "read"
+    assert inp.resource.type == "record"
+    assert _data_domain(reg, inp) == act["domain"]
+    if inp.subject.organisation not in reg["regional_services"]:
+        assert inp.resource.municipality == inp.subject.municipality
+    if decision.reason_codes[0] == "emergency_access":
+        assert any(
+            reg["teams"].get(t, {}).get("domain") == act["domain"] for t in inp.subject.teams
+        )
+
+
+@LAW
+@given(near_requests() | requests(profile="kromme-rijn-heuvelland"))
+def test_a_regional_service_acts_on_its_domains_data_under_its_mandate(req: Any) -> None:
+    """A regional service's staff act only under the activities mandated to the service, in
+    its domains, on data held in its domains (other data only by consent); its seat gives it
+    no municipality of its own."""
+    profile, inp = req
+    reg = register(profile)
+    service = reg["regional_services"].get(inp.subject.organisation)
+    decision = engine(profile).decide(inp)
+    if service is None or not decision.allow or inp.resource.type != "record":
+        return
+    assert inp.processing_activity in service["activities"]
+    assert reg["activities"][inp.processing_activity]["domain"] in service["domains"]
+    assert inp.resource.municipality in service["serves"]
+    assert decision.basis is not None
+    if decision.basis.type is not BasisType.CONSENT:
+        assert _data_domain(reg, inp) in service["domains"]
+
+
+@LAW
+@given(near_requests())
+def test_a_team_lead_reads_no_record_content(req: Any) -> None:
+    """A team lead oversees (counts); only a lead who also holds a team role reads a file."""
+    profile, inp = req
+    decision = engine(profile).decide(inp)
+    if set(inp.subject.roles) == {"team_lead"} and inp.resource.type == "record":
+        assert decision.allow is False

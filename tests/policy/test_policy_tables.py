@@ -192,7 +192,7 @@ def test_cli_policy_test_prints_each_case_and_the_coverage(tmp_path: Path) -> No
 
 
 def test_cli_policy_eval_prints_the_decision(tmp_path: Path, data_for_profile: DataFor) -> None:
-    case = next(c for c in CASES if c.name == "W&I sees that a signal exists but not its text")
+    case = next(c for c in CASES if c.name == "enforcement officer reads income by law")
     doc = case_to_input(case, data_for_profile("zaanstad")).to_policy_input()
     path = tmp_path / "input.json"
     path.write_text(json.dumps(doc))
@@ -202,7 +202,7 @@ def test_cli_policy_eval_prints_the_decision(tmp_path: Path, data_for_profile: D
     assert result.exit_code == 0, result.output
     decision = json.loads(result.stdout)
     assert decision["allow"] is True
-    assert decision["redact"] == ["content"]
+    assert decision["basis"] == {"type": "law", "ref": "Participatiewet art. 53a lid 6, 54, 65"}
     assert decision["reasons"][0]["code"] == "legal_flow"
     assert decision["reasons"][0]["message_nl"]
     path.write_text('{"subject": {}}')

@@ -243,3 +243,96 @@ def test_policy_data_holds_ids_and_rules_but_no_labels_or_explanations(
         "pw-reintegration": True,
         "pw-enforcement": True,
     }
+
+
+# --- the law the loader enforces (issue 17) -------------------------------------------------------
+
+#: The flow issue 17 removed: W&I told that a team holds a signal, content withheld, citing a
+#: task (Pw 7) and a principle (AVG 5). Both of the loader's checks refuse it.
+SIGNAL_EXISTENCE = {
+    "id": "signal-existence-to-reintegration",
+    "categories": ["signal"],
+    "activities": ["pw-reintegration"],
+    "from_domain": "team",
+    "to_domain": "work_income",
+    "article": "Participatiewet art. 7 lid 1 onder b; AVG art. 5 lid 1 onder c",
+    "link": "https://wetten.overheid.nl/jci1.3:c:BWBR0015703&artikel=7",
+    "redact": ["content"],
+    "grounds": [
+        {"article": "Participatiewet art. 7 lid 1 onder b", "kind": "task"},
+        {"article": "AVG art. 5 lid 1 onder c", "kind": "principle"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        pytest.param(
+            lambda b, _p: b["flows"].append(SIGNAL_EXISTENCE),
+            [
+                "flow signal-existence-to-reintegration contradicts no_basis "
+                "team-data-to-reintegration",
+                "flow signal-existence-to-reintegration: only principle, task as ground",
+            ],
+            id="a redacted flow where the law says consent only, on a task and a principle",
+        ),
+        pytest.param(
+            lambda b, _p: b["flows"].append(
+                SIGNAL_EXISTENCE
+                | {"grounds": [{"article": "Wmo 2015 art. 5.3.3", "kind": "disclosure"}]}
+            ),
+            ["flow signal-existence-to-reintegration contradicts no_basis"],
+            id="a redacted flow is no exemption, whatever it cites",
+        ),
+        pytest.param(
+            lambda b, _p: b["flows"][0].__setitem__(
+                "grounds", [{"article": "Participatiewet art. 54", "kind": "task"}]
+            ),
+            ["flow pw-data-to-enforcement: only task as ground"],
+            id="a flow resting on a task only",
+        ),
+        pytest.param(
+            lambda b, _p: b["flows"][0].pop("grounds"),
+            ["flow pw-data-to-enforcement: no grounds"],
+            id="a flow without grounds",
+        ),
+        pytest.param(
+            lambda b, _p: b["activities"]["pw-enforcement"].__setitem__("break_glass", True),
+            ["activity pw-enforcement: emergency access into a domain the law closes"],
+            id="emergency access towards enforcement",
+        ),
+        pytest.param(
+            lambda b, _p: b["activities"]["own-access"].__setitem__("break_glass", True),
+            ["activity own-access: emergency access but no unit of domain resident"],
+            id="emergency access where no unit of the domain acts",
+        ),
+    ],
+)
+def test_the_loader_refuses_what_the_law_does_not_allow(
+    broken: Callable[[Edit], tuple[Path, Path]], edit: Edit, named: list[str]
+) -> None:
+    with pytest.raises(InvalidRegister) as caught:
+        _load(broken(edit))
+    for text in named:
+        assert text in str(caught.value)
+
+
+def test_a_regional_service_is_mandated_only_within_its_domains(tmp_path: Path) -> None:
+    shutil.copytree(PROFILES_DIR, tmp_path / "profiles")
+    path = tmp_path / "profiles" / "velsen.yaml"
+    prof = yaml.safe_load(path.read_text(encoding="utf-8"))
+    prof["regional_services"]["ijmond-werkt"]["activities"] += ["pw-enforcement", "pw-bijstand"]
+    path.write_text(yaml.safe_dump(prof), encoding="utf-8")
+    with pytest.raises(InvalidRegister) as caught:
+        load_register("velsen", profiles_dir=tmp_path / "profiles")
+    assert "regional service ijmond-werkt: activity pw-enforcement outside its domains" in str(
+        caught.value
+    )
+    assert "regional service ijmond-werkt: unknown activity pw-bijstand" in str(caught.value)
+
+
+def test_no_shipped_flow_rests_on_a_task_or_principle_alone() -> None:
+    for profile in available_profiles():
+        for flow in load_register(profile).flows:
+            assert any(g.kind == "disclosure" for g in flow.grounds), flow.id
