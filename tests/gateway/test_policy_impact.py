@@ -94,19 +94,20 @@ def haarlem(settings: Settings, clock: FakeClock) -> Any:
 
 def _history(client: TestClient, haarlem: TestClient, token: Token) -> None:
     """Zaanstad: intake notes, read 3 times by enforcement (denied) and once by the team;
-    Haarlem: intake notes, read twice by enforcement (denied)."""
+    Haarlem: intake notes, read twice by enforcement (denied). Enforcement has no
+    relationship with the resident, so each denial answers 404 (docs/security.md)."""
     team = token(*ANNA, teams=("wt-oost",), activity="wmo-support")
     rid = _intake_notes(client, team, "wt-oost", BSN_SANNE)
     enforcement = token(*HENK, activity="pw-enforcement")
     for _ in range(3):
-        assert client.get(f"/v1/records/{rid}", headers=enforcement).status_code == 403
+        assert client.get(f"/v1/records/{rid}", headers=enforcement).status_code == 404
     assert client.get(f"/v1/records/{rid}", headers=team).status_code == 200
 
     h_team = token(*ANNA, teams=("swt-oost",), municipality="haarlem", activity="wmo-support")
     h_rid = _intake_notes(haarlem, h_team, "swt-oost", BSN_JOOST)
     h_enf = token(*HENK, municipality="haarlem", activity="pw-enforcement")
     for _ in range(2):
-        assert haarlem.get(f"/v1/records/{h_rid}", headers=h_enf).status_code == 403
+        assert haarlem.get(f"/v1/records/{h_rid}", headers=h_enf).status_code == 404
 
 
 def test_a_comment_only_draft_flips_nothing(client, haarlem, token):
@@ -195,7 +196,7 @@ def test_decisions_of_an_older_version_are_drift_not_flips(
         assert first["allow_to_deny"] == 2
         assert client.post(f"/v1/policies/{fixed}/approve", headers=token(*PO_2)).is_success
         assert client.post(f"/v1/policies/{fixed}/activate", headers=token(*PO_2)).is_success
-        assert client.get(f"/v1/records/{rid}", headers=enforcement).status_code == 403
+        assert client.get(f"/v1/records/{rid}", headers=enforcement).status_code == 404
 
         report = _simulate(client, token, _draft(client, token, _comment_only(), "a comment"))
         assert report["flips"] == 0
