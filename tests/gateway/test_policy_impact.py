@@ -157,7 +157,9 @@ def test_opening_intake_notes_to_enforcement_flips_exactly_those_attempts(client
     # Haarlem's inputs are not replayed with Zaanstad's register; the report says so.
     haarlem_inputs = sum(r.policy_revision == theirs and r.policy_input is not None for r in trail)
     assert report["skipped_other_profiles"] == {"haarlem": haarlem_inputs}
-    assert report["replayed"] == sum(
+    # The trail's decisions, and the officer's own two one-door decisions (drafting and
+    # simulating: resource type policy_version), audited before the replay read the trail.
+    assert report["replayed"] == 2 + sum(
         r.policy_revision == ours and r.policy_input is not None for r in trail
     )
     assert report["profile"] == "zaanstad"
