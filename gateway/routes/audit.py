@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from audit import (
     AuditRecord,
@@ -34,6 +34,7 @@ from gateway.errors import NotFound
 from gateway.pep import NO_ACTIVITY, ResourceFacts
 from gateway.routes.me import is_held_back, to_entry
 from gateway.schemas import (
+    MAX_SEQ,
     AuditEntryPublic,
     AuditExport,
     CheckpointPublic,
@@ -95,8 +96,8 @@ def get_public_key(services: ServicesDep) -> PublicKeyPublic:
 @router.get("/proofs/inclusion", response_model=InclusionProofPublic)
 def get_inclusion_proof(
     services: ServicesDep,
-    seq: Annotated[int, Query(gt=0)],
-    tree_size: Annotated[int | None, Query(gt=0)] = None,
+    seq: Annotated[int, Query(gt=0, le=MAX_SEQ)],
+    tree_size: Annotated[int | None, Query(gt=0, le=MAX_SEQ)] = None,
 ) -> InclusionProofPublic:
     """The audit path of entry `seq` (leaf index seq - 1) in the tree of `tree_size`
     (default: the latest checkpoint), RFC 9162 §2.1.3."""
@@ -114,8 +115,8 @@ def get_inclusion_proof(
 @router.get("/proofs/consistency", response_model=ConsistencyProofPublic)
 def get_consistency_proof(
     services: ServicesDep,
-    first: Annotated[int, Query(gt=0)],
-    second: Annotated[int, Query(gt=0)],
+    first: Annotated[int, Query(gt=0, le=MAX_SEQ)],
+    second: Annotated[int, Query(gt=0, le=MAX_SEQ)],
 ) -> ConsistencyProofPublic:
     """The proof that the tree of `second` entries extends that of `first`, RFC 9162 §2.1.4."""
     with _proofs_available(), session_scope(services.db) as session:
@@ -138,7 +139,10 @@ def _entry_facts(record: AuditRecord) -> ResourceFacts:
 
 @router.get("/entries/{seq}", response_model=AuditEntryPublic, responses=_DENIED)
 def get_entry(
-    seq: int, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
+    seq: Annotated[int, Path(gt=0, le=MAX_SEQ)],
+    services: ServicesDep,
+    principal: PrincipalDep,
+    ctx: ContextDep,
 ) -> AuditEntryPublic:
     """One audit entry, decided by the policy like every other access (resource type
     `audit_log`): the privacy officer of the entry's municipality reads it whole, with its
@@ -195,7 +199,7 @@ def export(
     principal: PrincipalDep,
     ctx: ContextDep,
     fmt: Annotated[ExportFormat, Query(alias="format", description="ldv or adl")],
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(gt=0, le=5000)] = 1000,
     municipality: Annotated[
         str | None, Query(max_length=100, description="Default: your own municipality.")

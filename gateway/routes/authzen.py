@@ -28,7 +28,7 @@ from fastapi import APIRouter, Request
 
 from gateway.auth import RESIDENT_ROLE, Principal
 from gateway.db import session_scope
-from gateway.deps import ContextDep, PrincipalDep, ServicesDep
+from gateway.deps import ContextDep, PrincipalDep, RateLimitDep, ServicesDep
 from gateway.errors import InvalidField
 from gateway.pep import NO_ACTIVITY, RequestContext, ResourceFacts
 from gateway.schemas import (
@@ -79,8 +79,10 @@ def evaluation(
     services: ServicesDep,
     caller: PrincipalDep,
     ctx: ContextDep,
+    rate_limit: RateLimitDep,
 ) -> AuthZenDecision:
     """Decide one access request (AuthZEN Access Evaluation API); every decision is audited."""
+    rate_limit.charge(caller)
     _may_evaluate(services, caller, ctx)
     ev = _prepare(services, caller, body.subject, body.action, body.resource, body.context, ctx)
     request_id = ctx.request_id or uuid.uuid4().hex
@@ -96,6 +98,7 @@ def evaluations(
     services: ServicesDep,
     caller: PrincipalDep,
     ctx: ContextDep,
+    rate_limit: RateLimitDep,
 ) -> AuthZenEvaluations | AuthZenDecision:
     """Decide several requests (AuthZEN Access Evaluations API).
 
@@ -105,6 +108,7 @@ def evaluations(
     request is a single evaluation and gets a single answer. An item that cannot be mapped
     onto a decision (e.g. no processing activity) is `decision: false` with `context.error`.
     """
+    rate_limit.charge(caller, cost=len(body.evaluations) or 1)
     _may_evaluate(services, caller, ctx)
     request_id = ctx.request_id or uuid.uuid4().hex
     if not body.evaluations:

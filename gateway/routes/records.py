@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, status
 
 from gateway.clock import rfc3339
 from gateway.db import read_scope, session_scope
-from gateway.deps import ActivityDep, ContextDep, PrincipalDep, ServicesDep
+from gateway.deps import ActivityDep, ContextDep, PrincipalDep, RateLimitDep, ServicesDep
 from gateway.errors import InvalidField
+from gateway.listing import listing
 from gateway.pep import ResourceFacts
 from gateway.schemas import (
     HandoverRequest,
@@ -143,6 +144,7 @@ def read_record(
     principal: PrincipalDep,
     activity: ActivityDep,
     ctx: ContextDep,
+    rate_limit: RateLimitDep,
 ) -> RecordPublic:
     """Read one record, if the policy allows it under the declared processing activity.
 
@@ -150,6 +152,7 @@ def read_record(
     come back as null and are named in `redacted`; the audit record names them too. Send
     `X-Break-Glass-Justification` for emergency access or a report under the meldrecht.
     """
+    rate_limit.charge(principal)
     with read_scope(services.db) as session:
         record = get_record(session, record_id)
         outcome = services.pep.decide(session, principal, activity, "read", [_facts(record)], ctx)
@@ -236,6 +239,7 @@ def list_resident_records(
     principal: PrincipalDep,
     activity: ActivityDep,
     ctx: ContextDep,
+    rate_limit: RateLimitDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
@@ -246,6 +250,7 @@ def list_resident_records(
     caller with a relationship to the resident (she herself, or a team or unit of the caller
     holds a record of hers); anyone else learns nothing, not even whether records exist:
     `withheld` is null (docs/security.md, "Existence")."""
+    rate_limit.charge(principal)
     after = _after(cursor)
     pseudonym = services.pseudonymize(resident)
     with read_scope(services.db) as session:
@@ -256,9 +261,9 @@ def list_resident_records(
         knows = services.pep.knows(session, principal, pseudonym, ctx.now_ns)
     if outcome.failure is not None:
         raise outcome.failure
-    allowed = [(r, d) for r, d in zip(records, outcome.decisions, strict=True) if d.allow]
+    listed = listing(records, [[d] for d in outcome.decisions])
     return RecordList(
-        records=[_public(r, d) for r, d in allowed],
-        withheld=len(records) - len(allowed) if knows else None,
+        records=[_public(r, ds[0]) for r, ds in listed.allowed],
+        withheld=listed.withheld if knows else None,
         next_cursor=_cursor(records[-1]) if knows and len(records) == limit else None,
     )

@@ -1,6 +1,9 @@
-"""The HTTP fixtures of tests/gateway (an app per test on a fresh SQLite or PostgreSQL
-database, dev tokens, a fake clock) for the security tests."""
+"""The HTTP fixtures of tests/gateway, for the security regression tests."""
 
-from tests.gateway.conftest import client, clock, make_client, settings, token
-
-__all__ = ["client", "clock", "make_client", "settings", "token"]
+from tests.gateway.conftest import (  # noqa: F401  # fixtures, found by name
+    client,
+    clock,
+    make_client,
+    settings,
+    token,
+)
