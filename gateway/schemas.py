@@ -100,10 +100,11 @@ _SHA256 = r"^[0-9a-f]{64}$"
 class ConsentCreate(_Body):
     categories: list[str] = Field(min_length=1)
     processing_activities: list[str] = Field(min_length=1)
-    recipients: list[str] = Field(min_length=1, description="Recipient domains, e.g. work_income.")
-    recipient_organisations: list[str] = Field(
-        default_factory=list,
-        description="Optional: limit the consent to these organisations, e.g. gemeente-zaanstad.",
+    recipients: list[str] = Field(
+        min_length=1,
+        description="Who may use the data: units or organisations that work for the "
+        "municipality (GET /v1/registry), e.g. wt-oost, wi-zaanstad, gemeente-zaanstad, rsd-krh; "
+        "never a whole domain such as team.",
     )
     valid_from: AwareDatetime | None = Field(
         default=None, description="RFC 3339, with offset; default: now."
@@ -149,7 +150,7 @@ class ConsentCreated(BaseModel):
 class ConsentHistoryPublic(BaseModel):
     event: str = Field(description="given, withdrawn, superseded or expired")
     at: str
-    by: str = Field(description="resident, team (never a name) or time")
+    by: str = Field(description="resident, team (never a name), time or gateway")
 
 
 class ConsentUsePublic(BaseModel):
@@ -168,11 +169,18 @@ class ConsentUsePublic(BaseModel):
 
 class ConsentPublic(BaseModel):
     id: str
-    status: str = Field(description="active, withdrawn, expired or not_yet_valid; derived now")
+    status: str = Field(
+        description="active, withdrawn, expired, not_yet_valid or lapsed (it named no specific "
+        "recipient and could not be narrowed: ask again); derived now"
+    )
     categories: list[str]
     processing_activities: list[str]
-    recipients: list[str]
-    recipient_organisations: list[str]
+    recipients: list[str] = Field(
+        description="Units or organisations; a domain only on a consent from before 0006c"
+    )
+    recipient_organisations: list[str] = Field(
+        description="Organisations a consent from before 0006c named besides its domains"
+    )
     valid_from: str
     valid_until: str | None
     given_at: str

@@ -67,7 +67,9 @@ class Gateway:
         return resp.status_code
 
     def kees_reads_health(self) -> int:
-        return self.read("r-demo-health", "u-kees", "wi_client_manager", "pw-reintegration")
+        return self.read(
+            "r-demo-health", "u-kees", "wi_client_manager", "pw-reintegration", ("wi-zaanstad",)
+        )
 
     def checkpoint_size(self) -> int:
         resp = httpx.get(f"{self.url}/v1/audit/checkpoint")

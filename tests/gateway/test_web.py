@@ -44,7 +44,7 @@ def give_health_for_work(client: TestClient) -> str:
         "csrf_token": token,
         "waarvoor": ["pw-reintegration"],
         "gegevens": ["health"],
-        "wie": ["work_income"],
+        "wie": ["wi-zaanstad"],
     }
     review = client.post("/mijn/toestemmingen/nieuw", data=form)
     assert review.status_code == 200, review.text
@@ -208,10 +208,27 @@ def test_consent_form_explains_what_is_wrong(web):
     assert "Kies bij elke vraag" in empty.text
     wrong = web.post(
         "/mijn/toestemmingen/nieuw",
-        data={"csrf_token": token, "waarvoor": "signalling", "gegevens": "income", "wie": "team"},
+        data={
+            "csrf_token": token,
+            "waarvoor": "signalling",
+            "gegevens": "income",
+            "wie": "wt-oost",
+        },
     )
     assert wrong.status_code == 422
     assert "passen niet bij" in wrong.text
+    # "The wijkteams" is no specific recipient (issue 17, finding 6): the form offers units.
+    domain = web.post(
+        "/mijn/toestemmingen/nieuw",
+        data={"csrf_token": token, "waarvoor": "wmo-support", "gegevens": "income", "wie": "team"},
+    )
+    assert domain.status_code == 422
+    assert "Kies een team of organisatie uit de lijst." in domain.text
+    form = web.get("/mijn/toestemmingen/nieuw").text
+    assert 'value="wt-oost"' in form
+    assert 'value="wi-zaanstad"' in form
+    assert 'value="gemeente-zaanstad"' in form
+    assert 'value="team"' not in form
 
 
 def test_receipt_downloads_and_other_residents_consents_are_not_found(web):
@@ -355,3 +372,39 @@ def test_demo_login_is_off_when_disabled(oidc_web):
     resp = oidc_web.post("/mijn/inloggen", data={"inwoner": "sanne"})
     assert resp.status_code in (403, 404)
     assert oidc_web.get("/mijn/inzage").status_code == 303
+
+
+def test_a_consent_that_named_no_specific_recipient_says_so_and_asks_again(web):
+    """Migration 0006c ends a consent to "the wijkteams" it cannot narrow with a `lapsed`
+    event; the page says in plain words that it no longer counts, and why, and asks again."""
+    from sqlmodel import Session
+
+    from consent import Consent, ConsentEvent
+
+    services = web.app.state.services
+    at = services.clock() - 10**9
+    with Session(services.db) as s, s.begin():
+        s.add(
+            Consent(
+                id="c-old-team",
+                resident_pseudonym=services.pseudonymize(BSN_SANNE),
+                categories=["income"],
+                processing_activities=["wmo-support"],
+                recipients=["team"],
+                valid_from_ns=at,
+                given_at_ns=at,
+                given_by="resident",
+            )
+        )
+        s.flush()
+        s.add(ConsentEvent(consent_id="c-old-team", event="given", at_ns=at, actor="resident"))
+        s.add(
+            ConsentEvent(consent_id="c-old-team", event="lapsed", at_ns=at, actor="gateway:0006c")
+        )
+    login(web)
+    page = web.get("/mijn/toestemmingen").text
+    card = page[page.index('id="toestemming-c-old-team"') :]
+    assert "Telt niet meer" in card
+    assert "Er stond niet precies in wie uw gegevens" in card
+    assert 'href="/mijn/toestemmingen/nieuw">Geef dan opnieuw toestemming' in card
+    assert "Intrekken" not in card.split("</li>")[0]
