@@ -14,7 +14,7 @@ FORM = hashlib.sha256(b"signed form").hexdigest()
 HEALTH_FOR_WI = {
     "categories": ["health"],
     "processing_activities": ["pw-reintegration"],
-    "recipients": ["work_income"],
+    "recipients": ["wi-zaanstad"],
     "evidence": {"form_sha256": FORM},
 }
 
@@ -27,7 +27,7 @@ def test_another_team_cannot_record_a_consent_for_a_resident_it_does_not_serve(c
     assert resp.status_code == 403
     assert [r["code"] for r in resp.json()["reasons"]] == ["consent_for_own_clients_only"]
     # So W&I cannot read her health record under a consent the other team made up.
-    wi = token("u-wim", "wi_client_manager", activity="pw-reintegration")
+    wi = token("u-wim", "wi_client_manager", teams=("wi-zaanstad",), activity="pw-reintegration")
     assert client.get(f"/v1/records/{rid}", headers=wi).status_code in (403, 404)
     refused = [r for r in audit_rows(client) if r.event_type == "consent.create"]
     assert [(r.subject_id, r.allowed) for r in refused] == [("u-bert", False)]
@@ -54,11 +54,12 @@ def test_not_across_municipalities_in_the_regional_profile(settings, clock):
         zeist = tok("u-z", "team_generalist", "zeist", "wmo-support", teams=("wt-zeist-noord",))
         store(c, zeist, team="wt-zeist-noord", category="health")
         bunnik = tok("u-b", "team_generalist", "bunnik", teams=("st-bunnik",))
-        resp = c.post(f"/v1/residents/{BSN_SANNE}/consents", json=HEALTH_FOR_WI, headers=bunnik)
+        body = {**HEALTH_FOR_WI, "recipients": ["rsd-krh-wi"]}
+        resp = c.post(f"/v1/residents/{BSN_SANNE}/consents", json=body, headers=bunnik)
         assert resp.status_code == 403
         resp = c.post(
             f"/v1/residents/{BSN_SANNE}/consents",
-            json=HEALTH_FOR_WI,
+            json=body,
             headers=tok("u-z", "team_generalist", "zeist", teams=("wt-zeist-noord",)),
         )
         assert resp.status_code == 201, resp.text

@@ -50,7 +50,7 @@ def test_an_entry_shows_the_resident_the_access_log_fields_and_no_employee_id(cl
     recorded = client.post(
         f"/v1/residents/{BSN_SANNE}/consents",
         json={"categories": ["health"], "processing_activities": ["pw-reintegration"],
-              "recipients": ["work_income"], "evidence": form},
+              "recipients": ["wi-zaanstad"], "evidence": form},
         headers=token(*ANNA, teams=("wt-oost",)),
     )  # fmt: skip
     assert recorded.status_code == 201, recorded.text
