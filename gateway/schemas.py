@@ -266,6 +266,22 @@ class PublicKeyPublic(BaseModel):
     vkey: str = Field(description="The C2SP verifier key: name+keyid+base64(0x01||key).")
 
 
+class AuditKeyPublic(BaseModel):
+    key_name: str
+    key_id: str = Field(description="The signed note's key id: 4 bytes, hex.")
+    public_key: str = Field(description="The raw 32-byte Ed25519 public key, base64.")
+    vkey: str = Field(description="The C2SP verifier key: name+keyid+base64(0x01||key).")
+    current: bool = Field(description="True for the key that signs new checkpoints.")
+
+
+class AuditKeysPublic(BaseModel):
+    origin: str
+    keys: list[AuditKeyPublic] = Field(
+        description="The key that signs now, then the earlier keys (after a rotation): a "
+        "checkpoint signed by any of them is the log's."
+    )
+
+
 class InclusionProofPublic(BaseModel):
     leaf_index: int
     tree_size: int

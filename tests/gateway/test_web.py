@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.secret_files import new_signing_key
 from gateway.settings import Settings
 from gateway.web.oidc import code_challenge
 from gateway.web.session import COOKIE_NAME
@@ -262,11 +264,14 @@ def test_logout_ends_the_session(web):
     assert web.get("/mijn/inzage").status_code == 303
 
 
-def test_production_refuses_the_demo_login_and_a_generated_session_key():
+def test_production_refuses_the_demo_login_and_a_generated_session_key(tmp_path: Path):
+    key = tmp_path / "audit-signing-key.pem"
+    new_signing_key(key, "doelbinding.local/audit")
     base = {
         "environment": "production",
         "auth": {"jwks_url": "https://idp.example/jwks"},
         "pseudonym_key": "k" * 32,
+        "audit": {"signing_key_file": key},
     }
     with pytest.raises(ValueError, match="DEMO_LOGIN"):
         Settings(**base)  # type: ignore[arg-type]
