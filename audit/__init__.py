@@ -26,6 +26,8 @@ from audit.models import (
     AuditEntry,
     AuditRecord,
     AuditTreeNode,
+    supervised_by,
+    supervising_municipality,
 )
 from audit.retention import erase_expired
 from audit.store import AuditStore
@@ -73,6 +75,8 @@ __all__ = [
     "parse_vkey",
     "record_hash",
     "root_at",
+    "supervised_by",
+    "supervising_municipality",
     "verify_log",
     "verify_rows",
     "vkey",

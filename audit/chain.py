@@ -21,6 +21,9 @@ from audit.models import GENESIS_HASH
 
 #: Fields that are not part of the hashed payload.
 _NOT_HASHED = frozenset({"hash", "policy_input", "leaf_hash", "erased_at"})
+#: Fields added after the first release: hashed when set, left out when null, so that every
+#: record written before them hashes as it did.
+_HASHED_WHEN_SET = frozenset({"resource_municipality"})
 
 
 def input_digest(policy_input: Mapping[str, Any] | None) -> str | None:
@@ -33,7 +36,11 @@ def input_digest(policy_input: Mapping[str, Any] | None) -> str | None:
 
 def payload_of(row: Mapping[str, Any]) -> dict[str, Any]:
     """The hashed part of a record."""
-    return {k: v for k, v in row.items() if k not in _NOT_HASHED}
+    return {
+        k: v
+        for k, v in row.items()
+        if k not in _NOT_HASHED and not (v is None and k in _HASHED_WHEN_SET)
+    }
 
 
 _SAFE_INT = 2**53 - 1

@@ -11,7 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, BigInteger, Column, Dialect, Index, SmallInteger, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ColumnElement,
+    Dialect,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
@@ -56,6 +67,11 @@ class AuditEntry(BaseModel):
     record_id: str | None = None
     category: str | None = None
     resource_team: str | None = None
+    resource_municipality: str | None = Field(
+        default=None,
+        description="Whose data: the resource's municipality (the subject's for events about "
+        "no resource). The privacy officer of that municipality supervises the entry.",
+    )
     action: str = ""
     processing_activity: str = ""
     purpose: str = ""
@@ -106,6 +122,7 @@ class AuditRecord(SQLModel, table=True):
     record_id: str | None = SQLField(default=None, sa_column=Column(String(80)))
     category: str | None = SQLField(default=None, sa_column=Column(String(80)))
     resource_team: str | None = SQLField(default=None, sa_column=Column(String(80)))
+    resource_municipality: str | None = SQLField(default=None, sa_column=Column(String(100)))
     action: str = SQLField(sa_column=Column(String(40), nullable=False))
     processing_activity: str = SQLField(sa_column=Column(String(80), nullable=False))
     purpose: str = SQLField(sa_column=Column(String(80), nullable=False))
@@ -128,6 +145,19 @@ class AuditRecord(SQLModel, table=True):
     # tree outlives erasure) and the erasure mark of a tombstone.
     leaf_hash: str | None = SQLField(default=None, sa_column=Column(String(64)))
     erased_at: str | None = SQLField(default=None, sa_column=Column(String(40)))
+
+
+def supervising_municipality(rec: AuditRecord) -> str:
+    """The municipality whose privacy officer supervises `rec`: the resource's, or for a
+    record written before 0006d (or about no resource) the subject's."""
+    return rec.resource_municipality or rec.municipality
+
+
+def supervised_by(municipality: str) -> ColumnElement[bool]:
+    """The records `municipality`'s privacy officer supervises (`supervising_municipality`),
+    as a SQL condition."""
+    table = AuditRecord.__table__  # type: ignore[attr-defined]
+    return func.coalesce(table.c.resource_municipality, table.c.municipality) == municipality
 
 
 class AuditTreeNode(SQLModel, table=True):

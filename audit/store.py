@@ -22,7 +22,7 @@ from audit.chain import ChainReport, canonical, input_digest, payload_of, verify
 from audit.checks import check_entry
 from audit.errors import AuditWriteFailed
 from audit.merkle import leaf_hash
-from audit.models import GENESIS_HASH, AuditEntry, AuditRecord
+from audit.models import GENESIS_HASH, AuditEntry, AuditRecord, supervised_by
 
 # Any constant works; it only has to be the same for every writer.
 PG_APPEND_LOCK = 0x646F656C  # "doel"
@@ -118,14 +118,22 @@ class AuditStore:
         `held_back_after` maps a confidential activity to an RFC 3339 cutoff: its records that
         occurred after the cutoff are not returned, only counted. `since`/`until` bound
         `occurred_at` (RFC 3339 strings of one fixed format compare as times). The log's own
-        bookkeeping is not part of the page: `access_log.*` events, and the resident's own
-        reads of their questions (`question.read` by the resident; the privacy officer's stay).
+        bookkeeping is not part of the page: `access_log.*` events, the resident's own reads
+        of their questions (`question.read` by the resident; the privacy officer's stay), and
+        looks at the log that were not a look at her data: her own, and refused ones (e.g.
+        another resident walking entry numbers); a privacy officer's allowed look is.
         """
         rec = AuditRecord
         base: list[ColumnElement[bool]] = [
             col(rec.resident) == pseudonym,
             not_(col(rec.event_type).startswith("access_log.")),
             not_(and_(col(rec.event_type) == "question.read", col(rec.subject_id) == pseudonym)),
+            not_(
+                and_(
+                    col(rec.event_type) == "audit_log.read",
+                    or_(col(rec.subject_id) == pseudonym, not_(col(rec.allowed))),
+                )
+            ),
         ]
         if since:
             base.append(col(rec.occurred_at) >= since)
@@ -157,17 +165,23 @@ class AuditStore:
         after: int = 0,
         *,
         with_policy_input: bool = True,
+        municipality: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Every record after `after` as a plain dict, in `seq` order, fetched in batches.
 
         `with_policy_input=False` leaves out the stored policy input, the largest column (its
         digest, `policy_input_sha256`, is part of the hashed payload and stays in).
+        `municipality`: only the records that municipality's privacy officer supervises
+        (`supervising_municipality`).
         """
         last = after
         table = SQLModel.metadata.tables["audit_records"]  # Core rows: no ORM objects
         columns = [c for c in table.columns if with_policy_input or c.name != "policy_input"]
         while True:
-            stmt = select(*columns).where(table.c.seq > last).order_by(table.c.seq).limit(batch)
+            stmt = select(*columns).where(table.c.seq > last)
+            if municipality is not None:
+                stmt = stmt.where(supervised_by(municipality))
+            stmt = stmt.order_by(table.c.seq).limit(batch)
             rows = session.execute(stmt).mappings().all()
             if not rows:
                 return

@@ -19,13 +19,24 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CompoundSelect, String, cast, literal, null, union_all
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CompoundSelect,
+    String,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Dialect
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from consent import ACTIVE_CONSENT_FACTS, counts_for
 from exceptions import ACTIVE_EXCEPTION_FACTS
 from policy.contract import ConsentFact, ExceptionFact
+from records import CaseRecord
 
 _CONSENT, _EXCEPTION = "c", "e"
 
@@ -151,3 +162,14 @@ def resident_facts(
 
 #: An aggregate is about no resident: no consents, no exceptions.
 NO_FACTS = ResidentFacts((), ())
+
+
+def holding_units(session: Session, resident: str) -> dict[str, str]:
+    """The teams and units that hold a record of `resident` (a pseudonym), each with the
+    municipality of its records there: whose client the resident is."""
+    rows = session.execute(
+        select(col(CaseRecord.team), col(CaseRecord.municipality))
+        .where(col(CaseRecord.resident_pseudonym) == resident)
+        .distinct()
+    ).all()
+    return {str(team): str(municipality) for team, municipality in sorted(rows)}

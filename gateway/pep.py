@@ -38,7 +38,7 @@ from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.db import is_autocommit
 from gateway.errors import Denied
-from gateway.facts import NO_FACTS, ResidentFacts, resident_facts
+from gateway.facts import NO_FACTS, ResidentFacts, holding_units, resident_facts
 from policy import (
     Basis,
     Decision,
@@ -51,6 +51,11 @@ from policy.contract import BreakGlass, Context, Resource, Subject
 from registry import Register
 
 log = structlog.get_logger("doelbinding.pep")
+
+#: The activity of a decision that needs none: the perimeter's resources (a policy version,
+#: audit metadata for the privacy officer, a consent recorded for a resident, the decision
+#: API) are decided before the policy looks an activity up (docs/policy.md, "The perimeter").
+NO_ACTIVITY = ""
 
 ENGINE_FAILURE = Decision(
     allow=False,
@@ -218,6 +223,20 @@ class EnforcementPoint:
             municipality=principal.municipality,
         )
 
+    def knows(self, session: Session, principal: Principal, resident: str, now_ns: int) -> bool:
+        """Whether the subject has a relationship with `resident` (a pseudonym): she is the
+        resident, a team or unit of hers holds a record of the resident, or a four-eyes
+        exception for the resident is granted to her now. Without one, a refusal is answered
+        as if nothing existed (docs/security.md, "Existence")."""
+        if principal.is_resident:
+            return self.pseudonymize(principal.sub) == resident
+        units = holding_units(session, resident)
+        if any(t in units for t in principal.teams):
+            return True
+        # An approved four-eyes exception for this resident is a relationship too.
+        facts = resident_facts(session, resident, principal.sub, principal.organisation, now_ns)
+        return any(e.subject == principal.sub for e in facts.exceptions)
+
     def _announced(
         self, session: Session, action: str
     ) -> contextlib.AbstractContextManager[Ticket | None]:
@@ -341,6 +360,7 @@ class EnforcementPoint:
             record_id=res.id,
             category=res.category,
             resource_team=res.team,
+            resource_municipality=res.municipality or inp.subject.municipality,
             action=inp.action,
             processing_activity=inp.processing_activity,
             purpose=act.purpose if act else "",
@@ -387,6 +407,7 @@ class EnforcementPoint:
                     subject_teams=list(subject.teams),
                     municipality=subject.municipality,
                     resident=resident,
+                    resource_municipality=subject.municipality,
                     action=event_type.rsplit(".", 1)[-1],
                     allowed=True,
                     consent_id=consent_id,

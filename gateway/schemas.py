@@ -85,7 +85,13 @@ class ReasonPublic(BaseModel):
 
 class RecordList(BaseModel):
     records: list[RecordPublic]
-    withheld: int = Field(description="How many records the policy withheld.")
+    withheld: int | None = Field(
+        description="How many records of this page the policy withheld; null for a caller "
+        "without a relationship to the resident, who learns nothing."
+    )
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last."
+    )
 
 
 _SHA256 = r"^[0-9a-f]{64}$"
@@ -513,7 +519,10 @@ class AggregateCountPublic(BaseModel):
     category: str | None
     processing_activity: str | None
     period: str
-    count: int
+    count: int | None = Field(
+        description="Null when suppressed: above 0 and below the register's small-cell threshold."
+    )
+    suppressed: bool = False
     recorded_at: str
 
 

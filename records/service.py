@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from records.models import CaseRecord
@@ -33,10 +34,25 @@ def get_record(session: Session, record_id: str) -> CaseRecord:
     return record
 
 
-def list_for_resident(session: Session, pseudonym: str) -> Sequence[CaseRecord]:
-    stmt = (
-        select(CaseRecord)
-        .where(CaseRecord.resident_pseudonym == pseudonym)
-        .order_by(col(CaseRecord.created_at_ns), col(CaseRecord.id))
-    )
+def list_for_resident(
+    session: Session,
+    pseudonym: str,
+    *,
+    after: tuple[int, str] | None = None,
+    limit: int | None = None,
+) -> Sequence[CaseRecord]:
+    """The resident's records, oldest first (by creation time, then id); a page of `limit`
+    after the record (`created_at_ns`, `id`) given as `after`."""
+    stmt = select(CaseRecord).where(CaseRecord.resident_pseudonym == pseudonym)
+    if after is not None:
+        created, rid = after
+        stmt = stmt.where(
+            or_(
+                col(CaseRecord.created_at_ns) > created,
+                and_(col(CaseRecord.created_at_ns) == created, col(CaseRecord.id) > rid),
+            )
+        )
+    stmt = stmt.order_by(col(CaseRecord.created_at_ns), col(CaseRecord.id))
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return session.exec(stmt).all()

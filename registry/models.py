@@ -178,6 +178,12 @@ class Register(_Frozen):
     contact: Contact | None = Field(
         default=None, description="The privacy officer residents can ask; from the profile."
     )
+    small_cell_threshold: int = Field(
+        default=10,
+        ge=1,
+        description="A count of people below this (and above 0) is suppressed in every "
+        "aggregate answer: a small cell would single someone out.",
+    )
     limits: Limits = Field(default_factory=Limits)
 
     def legal_bases(self) -> dict[str, str]:

@@ -24,14 +24,18 @@ _DENIED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _public(row: AggregateCount) -> AggregateCountPublic:
+def _public(row: AggregateCount, threshold: int) -> AggregateCountPublic:
+    """A count as it may leave: a small cell (above 0, below the register's threshold) is
+    suppressed, in every answer, the one that records it included."""
+    small = 0 < row.count < threshold
     return AggregateCountPublic(
         unit=row.unit,
         municipality=row.municipality,
         category=row.category,
         processing_activity=row.processing_activity,
         period=row.period,
-        count=row.count,
+        count=None if small else row.count,
+        suppressed=small,
         recorded_at=rfc3339(row.recorded_at_ns),
     )
 
@@ -105,7 +109,7 @@ def record(
         if outcome.allowed:
             record_count(session, row)
     outcome.raise_if_refused()
-    return _public(row)
+    return _public(row, register.small_cell_threshold)
 
 
 @router.get("/counts", response_model=AggregateCountList, responses=_DENIED)
@@ -133,4 +137,5 @@ def read(
             else []
         )
     outcome.raise_if_refused()
-    return AggregateCountList(counts=[_public(r) for r in rows])
+    threshold = services.register.small_cell_threshold
+    return AggregateCountList(counts=[_public(r, threshold) for r in rows])

@@ -1,8 +1,16 @@
 """The audit trail from outside: signed checkpoints, proofs, entries, standard exports.
 
+<<<<<<< HEAD
+Checkpoints, the public key and proofs are public (hashes only, nothing personal): anyone can
+check that the log only grows. Entries and exports are decided by the enforcement point and the
+policy (resource type `audit_log`): the privacy officer of the entry's municipality reads it
+whole; a resident reads her own through the access log's allow-list (no employee id, EU Court
+C-579/21), held-back entries held back.
+=======
 Checkpoints, the public keys and proofs are public (hashes only, nothing personal): anyone can
 check that the log only grows. Entries need a token: privacy officers read any, residents only
 their own (and without the employee id, EU Court C-579/21). Exports are for privacy officers.
+>>>>>>> main
 """
 
 from __future__ import annotations
@@ -21,14 +29,16 @@ from audit import (
     consistency_proof,
     inclusion_proof,
     latest_checkpoint,
+    supervising_municipality,
     vkey,
 )
 from audit.chain import canonical, payload_of
 from audit.export import to_adl, to_ldv
-from gateway.auth import Principal
 from gateway.db import session_scope
-from gateway.deps import PrincipalDep, ServicesDep
+from gateway.deps import ContextDep, PrincipalDep, ServicesDep
 from gateway.errors import NotFound
+from gateway.pep import NO_ACTIVITY, ResourceFacts
+from gateway.routes.me import is_held_back, to_entry
 from gateway.schemas import (
     MAX_SEQ,
     AuditEntryPublic,
@@ -40,11 +50,14 @@ from gateway.schemas import (
     InclusionProofPublic,
     PublicKeyPublic,
 )
-from gateway.services import Services, verifier_keys
+from gateway.services import verifier_keys
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
-PRIVACY_OFFICER = "privacy_officer"
+OWN_ACCESS = "own-access"
+_DENIED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Refused by policy: `{reasons: [{code, message}]}`."}
+}
 
 
 def b64(data: bytes) -> str:
@@ -143,33 +156,66 @@ def get_consistency_proof(
     return ConsistencyProofPublic(first=first, second=second, path=[b64(h) for h in path])
 
 
-def _may_read(services: Services, principal: Principal, record: AuditRecord) -> bool:
-    if PRIVACY_OFFICER in principal.roles:
-        return True
-    return principal.is_resident and record.resident == services.pseudonymize(principal.sub)
+def _entry_facts(record: AuditRecord) -> ResourceFacts:
+    """An audit entry as the policy sees it: whose log (the resident it is about) and whose
+    supervision (the municipality of the data it is about)."""
+    return ResourceFacts(
+        type="audit_log",
+        id=str(record.seq),
+        category="",
+        team="",
+        municipality=supervising_municipality(record),
+        resident=record.resident,
+    )
 
 
-@router.get("/entries/{seq}", response_model=AuditEntryPublic)
+@router.get("/entries/{seq}", response_model=AuditEntryPublic, responses=_DENIED)
 def get_entry(
-    seq: Annotated[int, Path(gt=0, le=MAX_SEQ)], services: ServicesDep, principal: PrincipalDep
+    seq: Annotated[int, Path(gt=0, le=MAX_SEQ)],
+    services: ServicesDep,
+    principal: PrincipalDep,
+    ctx: ContextDep,
 ) -> AuditEntryPublic:
-    """One audit entry and its leaf bytes. Privacy officers: any; residents: their own."""
+    """One audit entry, decided by the policy like every other access (resource type
+    `audit_log`): the privacy officer of the entry's municipality reads it whole, with its
+    leaf; a resident reads her own through the same allow-list as her access log, unless it
+    is held back (then it answers as missing, and the holding back is audited)."""
+    reg = services.register
+    held_back = False
     with session_scope(services.db) as session:
         record = session.get(AuditRecord, seq)
-    # Someone else's entry and a missing one look the same.
-    if record is None or not _may_read(services, principal, record):
+        if record is None:
+            raise NotFound(f"no audit entry {seq} for you")
+        activity = OWN_ACCESS if principal.is_resident else NO_ACTIVITY
+        outcome = services.pep.decide(
+            session, principal, activity, "read", [_entry_facts(record)], ctx
+        )
+        if outcome.allowed and principal.is_resident and is_held_back(reg, record, ctx.now_ns):
+            held_back = True
+            services.pep.record_event(
+                session,
+                principal,
+                "access_log.held_back",
+                record.resident or "",
+                ctx,
+                activity=OWN_ACCESS,
+                details={"held_back": "1"},
+            )
+    if held_back or (principal.is_resident and not outcome.allowed):
+        # Someone else's entry, a held-back one and a missing one look the same.
         raise NotFound(f"no audit entry {seq} for you")
+    outcome.raise_if_refused()
+    leaf_hash = b64(bytes.fromhex(record.leaf_hash or ""))
+    if principal.is_resident:
+        view = to_entry(reg, record).model_dump(mode="json")
+        return AuditEntryPublic(seq=seq, leaf=None, leaf_hash=leaf_hash, entry=view)
     row = record.model_dump()
     leaf: bytes | None = None if record.erased_at else canonical(payload_of(row))
     entry: dict[str, Any] = {k: v for k, v in row.items() if k not in ("leaf_hash",)}
-    if PRIVACY_OFFICER not in principal.roles:
-        leaf = None
-        for k in ("subject_id", "policy_input", "request_id"):
-            entry.pop(k, None)
     return AuditEntryPublic(
         seq=seq,
         leaf=b64(leaf) if leaf is not None else None,
-        leaf_hash=b64(bytes.fromhex(record.leaf_hash or "")),
+        leaf_hash=leaf_hash,
         entry=entry,
     )
 
@@ -179,23 +225,35 @@ class ExportFormat(StrEnum):
     ADL = "adl"
 
 
-@router.get("/export", response_model=AuditExport)
+@router.get("/export", response_model=AuditExport, responses=_DENIED)
 def export(
     services: ServicesDep,
     principal: PrincipalDep,
+    ctx: ContextDep,
     fmt: Annotated[ExportFormat, Query(alias="format", description="ldv or adl")],
     after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(gt=0, le=5000)] = 1000,
+    municipality: Annotated[
+        str | None, Query(max_length=100, description="Default: your own municipality.")
+    ] = None,
 ) -> AuditExport:
-    """Logboek Dataverwerkingen (`ldv`) or Authorization Decision Log (`adl`) records, in seq
-    order, a page at a time. Privacy officers only."""
-    if PRIVACY_OFFICER not in principal.roles:
-        raise NotFound("the export is for privacy officers")
+    """Logboek Dataverwerkingen (`ldv`) or Authorization Decision Log (`adl`) records of one
+    municipality's entries (those its privacy officer supervises), in seq order, a page at a
+    time. Decided by the policy (resource type `audit_log`): the privacy officer of that
+    municipality."""
+    wanted = municipality or principal.municipality
+    facts = ResourceFacts(
+        type="audit_log", category="", team="", municipality=wanted, resident=None
+    )
+    with session_scope(services.db) as session:
+        outcome = services.pep.decide(session, principal, NO_ACTIVITY, "read", [facts], ctx)
+    outcome.raise_if_refused()
     convert = to_ldv if fmt is ExportFormat.LDV else to_adl
     records: list[dict[str, Any]] = []
     last = after_seq
+    n = 0
     with session_scope(services.db) as session:
-        rows = services.audit.iter_rows(session, batch=limit, after=after_seq)
+        rows = services.audit.iter_rows(session, batch=limit, after=after_seq, municipality=wanted)
         for n, row in enumerate(rows, start=1):
             last = row["seq"]
             out = convert(row)
@@ -203,5 +261,5 @@ def export(
                 records.append(out)
             if n >= limit:
                 break
-    more = last - after_seq >= limit  # a full page: there may be more
+    more = n >= limit  # a full page: there may be more
     return AuditExport(format=fmt.value, records=records, next_after_seq=last if more else None)

@@ -30,7 +30,7 @@ from gateway.auth import RESIDENT_ROLE, Principal
 from gateway.db import session_scope
 from gateway.deps import ContextDep, PrincipalDep, RateLimitDep, ServicesDep
 from gateway.errors import InvalidField
-from gateway.pep import RequestContext, ResourceFacts
+from gateway.pep import NO_ACTIVITY, RequestContext, ResourceFacts
 from gateway.schemas import (
     AuthZenAction,
     AuthZenContext,
@@ -83,6 +83,7 @@ def evaluation(
 ) -> AuthZenDecision:
     """Decide one access request (AuthZEN Access Evaluation API); every decision is audited."""
     rate_limit.charge(caller)
+    _may_evaluate(services, caller, ctx)
     ev = _prepare(services, caller, body.subject, body.action, body.resource, body.context, ctx)
     request_id = ctx.request_id or uuid.uuid4().hex
     answers, failure = _run(services, [ev], "execute_all", request_id)
@@ -108,6 +109,7 @@ def evaluations(
     onto a decision (e.g. no processing activity) is `decision: false` with `context.error`.
     """
     rate_limit.charge(caller, cost=len(body.evaluations) or 1)
+    _may_evaluate(services, caller, ctx)
     request_id = ctx.request_id or uuid.uuid4().hex
     if not body.evaluations:
         if body.subject is None or body.action is None or body.resource is None:
@@ -137,6 +139,22 @@ def evaluations(
     if failure is not None:
         raise failure
     return AuthZenEvaluations(evaluations=answers)
+
+
+def _may_evaluate(services: Services, caller: Principal, ctx: RequestContext) -> None:
+    """The door before the door: may this caller use the decision API at all? Decided by the
+    policy (resource type `decision_api`, action `evaluate`) about no resident, so a refused
+    caller writes nothing into anyone's access log; residents are refused."""
+    facts = ResourceFacts(
+        type="decision_api",
+        category="",
+        team="",
+        municipality=caller.municipality,
+        resident=None,
+    )
+    with session_scope(services.db) as session:
+        outcome = services.pep.decide(session, caller, NO_ACTIVITY, "evaluate", [facts], ctx)
+    outcome.raise_if_refused()
 
 
 def _prepare(

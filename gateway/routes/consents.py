@@ -26,7 +26,8 @@ from gateway.clock import from_datetime, rfc3339
 from gateway.db import session_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
 from gateway.errors import NotFound
-from gateway.pep import RequestContext
+from gateway.facts import holding_units
+from gateway.pep import NO_ACTIVITY, RequestContext, ResourceFacts
 from gateway.schemas import (
     ConsentCreate,
     ConsentCreated,
@@ -209,8 +210,10 @@ def record(
     ctx: ContextDep,
 ) -> ConsentCreated:
     """Record a consent the resident gave in a conversation (keukentafelgesprek), with the hash of
-    the signed form. Wijkteam roles only. The resident sees it as recorded by their team and can
-    withdraw it like any other."""
+    the signed form. Wijkteam roles only, and decided by the policy (resource type `consent`):
+    only for a client of the recorder's own team or unit, in that record's municipality;
+    audited, allowed or not. The resident sees it as recorded by their team and can withdraw
+    it like any other."""
     given_by = recorded_by(
         services.register,
         professional=principal.sub,
@@ -220,6 +223,18 @@ def record(
         form_sha256=body.evidence.form_sha256,
     )
     pseudonym = services.pseudonymize(resident)
+    with session_scope(services.db) as session:
+        units = holding_units(session, pseudonym)
+        own = next((t for t in principal.teams if t in units), None)
+        facts = ResourceFacts(
+            type="consent",
+            category="",
+            team=own or "",
+            municipality=units[own] if own else principal.municipality,
+            resident=pseudonym,
+        )
+        outcome = services.pep.decide(session, principal, NO_ACTIVITY, "create", [facts], ctx)
+    outcome.raise_if_refused()
     scope = ConsentCreate.model_validate(body.model_dump(exclude={"evidence"}))
     return _give(services, principal, pseudonym, scope, ctx, given_by, "consent.recorded")
 

@@ -105,8 +105,25 @@ def held_back_message(n: int) -> str | None:
     )
 
 
+def held_back_after(reg: Register, now_ns: int) -> dict[str, str]:
+    """Per confidential activity, the RFC 3339 time after which its entries are held back."""
+    return {
+        name: rfc3339(now_ns - act.confidential_days * _DAY_NS)
+        for name, act in reg.activities.items()
+        if act.confidential_days > 0
+    }
+
+
+def is_held_back(reg: Register, rec: AuditRecord, now_ns: int) -> bool:
+    """`rec` is held back from the resident now: the same rule as the access log's
+    (`AuditStore.resident_log`), for the routes that read one entry."""
+    cutoff = held_back_after(reg, now_ns).get(rec.processing_activity)
+    return cutoff is not None and rec.occurred_at > cutoff
+
+
 def to_entry(reg: Register, rec: AuditRecord) -> AccessLogEntry:
-    """An audit record as the resident sees it: no employee id, no content."""
+    """An audit record as the resident sees it, on every route (the access log, one entry):
+    an allow-list of fields. No employee id, no `details`, no policy input, no content."""
     act = reg.activities.get(rec.processing_activity)
     purpose = reg.purposes.get(rec.purpose)
     return AccessLogEntry(
@@ -172,16 +189,11 @@ def access_log(
     if category is not None and category not in reg.categories:
         raise InvalidField("category", "unknown category")
     pseudonym = services.pseudonymize(principal.sub)
-    held_back_after = {
-        name: rfc3339(ctx.now_ns - act.confidential_days * _DAY_NS)
-        for name, act in reg.activities.items()
-        if act.confidential_days > 0
-    }
     with session_scope(services.db) as session:
         records, held_back = services.audit.resident_log(
             session,
             pseudonym,
-            held_back_after=held_back_after,
+            held_back_after=held_back_after(reg, ctx.now_ns),
             limit=limit,
             before_seq=before_seq,
             since=_day(since) if since else None,

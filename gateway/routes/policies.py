@@ -19,16 +19,16 @@ from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.db import session_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
-from gateway.pep import RequestContext
+from gateway.pep import NO_ACTIVITY, RequestContext, ResourceFacts
 from gateway.services import Services
-from lifecycle import NotPrivacyOfficer, PolicyVersionEvent, VersionEvent, impact, service
+from lifecycle import PolicyVersionEvent, VersionEvent, impact, service
 from lifecycle.checks import replay, run_tests
 from lifecycle.content import decision_revision
 from lifecycle.service import VersionStatus
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
-PRIVACY_OFFICER = "privacy_officer"
+READ, CHANGE = "read", "change"
 
 
 class DraftIn(BaseModel):
@@ -76,10 +76,27 @@ class VersionPublic(BaseModel):
     data: dict[str, Any] | None = None
 
 
-def _officer(principal: Principal) -> Principal:
-    if PRIVACY_OFFICER not in principal.roles:
-        raise NotPrivacyOfficer()
-    return principal
+def decide(
+    services: Services,
+    principal: Principal,
+    action: str,
+    ctx: RequestContext,
+    revision: str | None = None,
+) -> None:
+    """Ask the enforcement point (resource type `policy_version`, action `read` or `change`): the
+    policy lets the privacy officers of the profile's municipalities read and change it
+    (docs/policy.md, "The perimeter"). Audited; a refusal raises after the commit."""
+    facts = ResourceFacts(
+        type="policy_version",
+        id=revision,
+        category="",
+        team="",
+        municipality=principal.municipality,
+        resident=None,
+    )
+    with session_scope(services.db) as session:
+        outcome = services.pep.decide(session, principal, NO_ACTIVITY, action, [facts], ctx)
+    outcome.raise_if_refused()
 
 
 def _event_public(e: PolicyVersionEvent) -> EventPublic:
@@ -130,6 +147,7 @@ def _audit(
         organisation=principal.organisation,
         subject_teams=list(principal.teams),
         municipality=principal.municipality,
+        resource_municipality=principal.municipality,
         action=event,
         allowed=True,
         policy_revision=services.engines.current.revision,
@@ -149,9 +167,11 @@ def _swap_now(services: Services) -> None:
 
 
 @router.get("", response_model=list[VersionPublic])
-def list_versions(services: ServicesDep, principal: PrincipalDep) -> list[VersionPublic]:
+def list_versions(
+    services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
+) -> list[VersionPublic]:
     """Every version, newest first, with its state."""
-    _officer(principal)
+    decide(services, principal, READ, ctx)
     with session_scope(services.db) as session:
         return [_public(st, services.settings.profile) for st in service.list_versions(session)]
 
@@ -160,10 +180,11 @@ def list_versions(services: ServicesDep, principal: PrincipalDep) -> list[Versio
 def lifecycle_log(
     services: ServicesDep,
     principal: PrincipalDep,
+    ctx: ContextDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[EventPublic]:
     """The lifecycle events of all versions, newest first."""
-    _officer(principal)
+    decide(services, principal, READ, ctx)
     with session_scope(services.db) as session:
         return [_event_public(e) for e in service.lifecycle_log(session, limit)]
 
@@ -173,7 +194,7 @@ def create_draft(
     body: DraftIn, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
 ) -> VersionPublic:
     """A new draft from uploaded modules (and data, or the parent's)."""
-    _officer(principal)
+    decide(services, principal, CHANGE, ctx)
     with session_scope(services.db) as session:
         version = service.create_draft(
             session,
@@ -196,9 +217,11 @@ def create_draft(
 
 
 @router.get("/{revision}", response_model=VersionPublic)
-def get_version(revision: str, services: ServicesDep, principal: PrincipalDep) -> VersionPublic:
+def get_version(
+    revision: str, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
+) -> VersionPublic:
     """One version with its modules, data and events."""
-    _officer(principal)
+    decide(services, principal, READ, ctx, revision)
     with session_scope(services.db) as session:
         return _public(service.status(session, revision), services.settings.profile, content=True)
 
@@ -208,10 +231,11 @@ def diff_versions(
     revision: str,
     services: ServicesDep,
     principal: PrincipalDep,
+    ctx: ContextDep,
     against: Annotated[str | None, Query(description="Default: the version's parent.")] = None,
 ) -> dict[str, Any]:
     """From `against` (default: the parent) to this version: module by module, and the data."""
-    _officer(principal)
+    decide(services, principal, READ, ctx, revision)
     with session_scope(services.db) as session:
         new = service.get_version(session, revision)
         base = against or new.parent or revision
@@ -223,7 +247,7 @@ def test_version(
     revision: str, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
 ) -> dict[str, Any]:
     """Compile the version in a child process and run every decision-table case."""
-    _officer(principal)
+    decide(services, principal, CHANGE, ctx, revision)
     with session_scope(services.db) as session:
         version = service.get_version(session, revision)
         modules, data = dict(version.modules), dict(version.data)
@@ -258,7 +282,7 @@ def simulate_version(
     made for this deployment's profile under the active version and under this one; report
     every decision that would flip (grouped by reason, activity and category), and, apart,
     the drift between what was recorded and what the active version decides."""
-    _officer(principal)
+    decide(services, principal, CHANGE, ctx, revision)
     profile = services.settings.profile
     with session_scope(services.db) as session:
         plan = impact.plan(session, revision, profile, last)
@@ -292,7 +316,7 @@ def approve_version(
     revision: str, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
 ) -> VersionPublic:
     """A second privacy officer (not the author) approves a tested, simulated version."""
-    _officer(principal)
+    decide(services, principal, CHANGE, ctx, revision)
     with session_scope(services.db) as session:
         st = service.approve(session, revision, principal.sub, ctx.now_ns)
         _audit(
@@ -311,7 +335,7 @@ def activate_version(
     revision: str, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
 ) -> VersionPublic:
     """Make an approved version active; every gateway process swaps to it within a second."""
-    _officer(principal)
+    decide(services, principal, CHANGE, ctx, revision)
     with session_scope(services.db) as session:
         st, previous = service.activate(session, revision, principal.sub, ctx.now_ns)
         _audit(
@@ -336,7 +360,7 @@ def request_rollback(
     ctx: ContextDep,
 ) -> VersionPublic:
     """Ask to go back to an earlier active version; a second officer approves it."""
-    _officer(principal)
+    decide(services, principal, CHANGE, ctx, revision)
     with session_scope(services.db) as session:
         service.request_rollback(session, revision, principal.sub, ctx.now_ns, body.reason)
         _audit(services, session, principal, "rollback_requested", ctx, {"version": revision})
@@ -348,7 +372,7 @@ def approve_rollback(
     revision: str, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
 ) -> VersionPublic:
     """The second officer approves the rollback: the version is active again at once."""
-    _officer(principal)
+    decide(services, principal, CHANGE, ctx, revision)
     with session_scope(services.db) as session:
         st, previous = service.approve_rollback(session, revision, principal.sub, ctx.now_ns)
         _audit(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+import re
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from gateway.clock import rfc3339
 from gateway.db import read_scope, session_scope
@@ -21,14 +23,18 @@ from gateway.schemas import (
     RecordPublic,
 )
 from policy import Decision
-from records import CaseRecord, create_record, get_record, list_for_resident
+from records import CaseRecord, RecordNotFound, create_record, get_record, list_for_resident
 from records.service import new_record_id
 from registry import Register
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
 _DENIED: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Refused by policy: `{reasons: [{code, message}]}`, no content."}
+    403: {
+        "description": "Refused by policy: `{reasons: [{code, message}]}`, no content. Only to "
+        "a caller with a relationship to the resident; anyone else gets the 404 of a record "
+        "that does not exist."
+    }
 }
 
 
@@ -150,6 +156,13 @@ def read_record(
     with read_scope(services.db) as session:
         record = get_record(session, record_id)
         outcome = services.pep.decide(session, principal, activity, "read", [_facts(record)], ctx)
+        knows = outcome.allowed or services.pep.knows(
+            session, principal, record.resident_pseudonym, ctx.now_ns
+        )
+    if outcome.failure is None and not knows:
+        # Existence is a decision too: without a relationship with the resident, a refused
+        # record answers exactly like a missing one (the refusal is audited all the same).
+        raise RecordNotFound(record_id)
     outcome.raise_if_refused()
     return _public(record, outcome.decisions[0])
 
@@ -198,6 +211,27 @@ def hand_over_case(
     )
 
 
+_CURSOR = re.compile(r"^(\d{1,20}):(r-[0-9a-z-]{1,76})$")
+
+
+def _cursor(record: CaseRecord) -> str:
+    raw = f"{record.created_at_ns}:{record.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[int, str] | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        raw = ""
+    match = _CURSOR.fullmatch(raw)
+    if match is None:
+        raise InvalidField("cursor", "not a cursor this listing gave out")
+    return int(match.group(1)), match.group(2)
+
+
 @router.get("/residents/{resident}/records", response_model=RecordList)
 def list_resident_records(
     resident: str,
@@ -206,17 +240,30 @@ def list_resident_records(
     activity: ActivityDep,
     ctx: ContextDep,
     rate_limit: RateLimitDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
+    ] = None,
 ) -> RecordList:
-    """The resident's records that the policy allows, and how many it withheld."""
+    """One page of the resident's records that the policy allows (oldest first; each one
+    decided and audited). `withheld` says how many of the page it withheld, but only to a
+    caller with a relationship to the resident (she herself, or a team or unit of the caller
+    holds a record of hers); anyone else learns nothing, not even whether records exist:
+    `withheld` is null (docs/security.md, "Existence")."""
     rate_limit.charge(principal)
+    after = _after(cursor)
+    pseudonym = services.pseudonymize(resident)
     with read_scope(services.db) as session:
-        records = list_for_resident(session, services.pseudonymize(resident))
+        records = list_for_resident(session, pseudonym, after=after, limit=limit)
         outcome = services.pep.decide(
             session, principal, activity, "read", [_facts(r) for r in records], ctx
         )
+        knows = services.pep.knows(session, principal, pseudonym, ctx.now_ns)
     if outcome.failure is not None:
         raise outcome.failure
     listed = listing(records, [[d] for d in outcome.decisions])
     return RecordList(
-        records=[_public(r, ds[0]) for r, ds in listed.allowed], withheld=listed.withheld
+        records=[_public(r, ds[0]) for r, ds in listed.allowed],
+        withheld=listed.withheld if knows else None,
+        next_cursor=_cursor(records[-1]) if knows and len(records) == limit else None,
     )

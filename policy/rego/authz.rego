@@ -55,6 +55,10 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 } else := question_decision if {
 	# A resident's question or objection about their own access log (AVG art. 12, 38 lid 4).
 	rtype == "question"
+} else := perimeter_decision if {
+	# The perimeter (issue 12): the policy lifecycle, audit metadata asked for without an
+	# activity, recording a consent for a resident, the decision API. See "The perimeter".
+	perimeter
 } else := deny("unknown_activity", msg_unknown_activity, msg_nl_unknown_activity) if {
 	not act_purpose
 } else := deny("unknown_category", msg_unknown_category, msg_nl_unknown_category) if {
@@ -264,6 +268,12 @@ known_action if action == "handover"
 
 known_action if action == "answer"
 
+# The perimeter: changing a policy version (draft, test, simulate, approve, activate, roll
+# back) and evaluating through the decision API.
+known_action if action == "change"
+
+known_action if action == "evaluate"
+
 known_resource_type if rtype == "record"
 
 known_resource_type if rtype == "audit_log"
@@ -271,6 +281,13 @@ known_resource_type if rtype == "audit_log"
 known_resource_type if rtype == "aggregate"
 
 known_resource_type if rtype == "question"
+
+# The perimeter: a policy version, a consent recorded for a resident, the decision API.
+known_resource_type if rtype == "policy_version"
+
+known_resource_type if rtype == "consent"
+
+known_resource_type if rtype == "decision_api"
 
 # Rule 8: a subject never sees data of another municipality of the profile, except a
 # regional service (by its organisation id) acting, in its own domains, for a
@@ -357,6 +374,61 @@ resident_question_action if action == "read"
 officer_question_action if action == "read"
 
 officer_question_action if action == "answer"
+
+# The perimeter (issue 12, "one door"): what is not case data but guards it. Reached after
+# the validity checks and rule 8 (so every branch here is bound to the subject's
+# municipality: the resource's municipality is the audit entry's, the export's, the
+# record holder's), before the activity is looked up: none of these needs one.
+#
+#   policy_version  a policy version: privacy officers read and change it (rule 7).
+#   audit_log     asked for without an activity (entries, exports, the console): the
+#                 privacy officer's branch above allows it; anyone else is refused here.
+#   consent       a consent recorded for a resident: only by a professional whose own team
+#                 or unit holds a record of that resident (`resource.team`, a fact the
+#                 gateway reads from the records), in that record's municipality.
+#   decision_api  the AuthZEN decision API: for case systems and professionals, never for
+#                 a resident (who would write other residents' access logs with it).
+# ---------------------------------------------------------------------------------------
+
+perimeter if rtype == "policy_version"
+
+perimeter if rtype == "consent"
+
+perimeter if rtype == "decision_api"
+
+perimeter if {
+	rtype == "audit_log"
+	activity_id == ""
+}
+
+policy_action if action == "read"
+
+policy_action if action == "change"
+
+resident_subject if {
+	some role in roles
+	role == "resident"
+}
+
+perimeter_decision := allow("privacy_officer_policy", msg_privacy_officer_policy, msg_nl_privacy_officer_policy, "role", "AVG art. 38 en 39") if {
+	rtype == "policy_version"
+	policy_action
+	privacy_officer
+} else := deny("supervision_only", msg_supervision_only, msg_nl_supervision_only) if {
+	rtype != "consent"
+	rtype != "decision_api"
+} else := allow("consent_recorded_by_own_team", msg_consent_recorded_by_own_team, msg_nl_consent_recorded_by_own_team, "role", "AVG art. 7 lid 1") if {
+	rtype == "consent"
+	action == "create"
+	not resident_subject
+	in_record_team
+} else := deny("consent_for_own_clients_only", msg_consent_for_own_clients_only, msg_nl_consent_for_own_clients_only) if {
+	rtype == "consent"
+} else := deny("decision_api_not_for_residents", msg_decision_api_not_for_residents, msg_nl_decision_api_not_for_residents) if {
+	resident_subject
+} else := allow("decision_api_for_professionals", msg_decision_api_for_professionals, msg_nl_decision_api_for_professionals, "role", "AVG art. 5 lid 2") if {
+	action == "evaluate"
+} else := deny("no_legal_basis", msg_no_legal_basis, msg_nl_no_legal_basis)
 
 # ---------------------------------------------------------------------------------------
 # Handover (rule 4): only a member of the team holding the record, under a team activity
@@ -627,3 +699,29 @@ msg_nl_report_from_own_team_only := "Een melding bij Veilig Thuis gaat over wat 
 msg_no_legal_basis := "No legal basis in the register covers this category for this activity."
 
 msg_nl_no_legal_basis := "Er is geen wettelijke grondslag voor deze verwerking."
+
+# The perimeter (issue 12).
+
+msg_privacy_officer_policy := "The privacy officer reads and changes the policy of her own municipality."
+
+msg_nl_privacy_officer_policy := "De privacy officer beheert het beleid van de eigen gemeente."
+
+msg_supervision_only := "Policies and audit metadata are for the privacy officer, and for residents their own log."
+
+msg_nl_supervision_only := "Het beleid en het logboek zijn voor de privacy officer; inwoners zien alleen hun eigen logboek."
+
+msg_consent_recorded_by_own_team := "A professional records a consent for a client of her own team or unit."
+
+msg_nl_consent_recorded_by_own_team := "Een medewerker legt toestemming vast voor iemand die cliënt is van het eigen team."
+
+msg_consent_for_own_clients_only := "A consent is recorded only by the team or unit the resident is a client of."
+
+msg_nl_consent_for_own_clients_only := "Alleen het team waar de inwoner cliënt is, kan toestemming vastleggen."
+
+msg_decision_api_for_professionals := "Case systems and professionals ask the policy before they process data."
+
+msg_nl_decision_api_for_professionals := "Zaaksystemen en medewerkers vragen het beleid voordat zij gegevens gebruiken."
+
+msg_decision_api_not_for_residents := "The decision API is for case systems and professionals, not for residents."
+
+msg_nl_decision_api_not_for_residents := "Deze dienst is voor zaaksystemen en medewerkers, niet voor inwoners."

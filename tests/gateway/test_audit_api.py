@@ -91,7 +91,9 @@ def test_entries_privacy_officer_any_resident_only_own_without_employee_id(clien
     assert client.get("/v1/audit/entries/4", headers=sanne).status_code == 404  # Joost's
     assert client.get("/v1/audit/entries/99", headers=sanne).status_code == 404
     anna = token("u-anna", "team_generalist", teams=("wt-oost",))
-    assert client.get("/v1/audit/entries/1", headers=anna).status_code == 404
+    resp = client.get("/v1/audit/entries/1", headers=anna)
+    assert resp.status_code == 403  # decided by the policy: audit metadata is supervision
+    assert [r["code"] for r in resp.json()["reasons"]] == ["supervision_only"]
     assert client.get("/v1/audit/entries/1").status_code == 401
 
 
@@ -114,9 +116,9 @@ def test_exports_ldv_and_adl_carry_the_trace(client, token):
     assert attrs["dpl.core.data_subject_id_type"] == "pseudonym"
     assert "u-anna" not in str(ldv)
     assert BSN_SANNE not in str(ldv)
-    # ADL: every decision, the denial too.
-    assert [r["adl.core.response"]["decision"] for r in adl] == [True, True, False]
-    denial = adl[-1]
+    # ADL: every decision, the denial too (and the officer's own two export decisions).
+    assert [r["adl.core.response"]["decision"] for r in adl] == [True, True, False, True, True]
+    denial = adl[2]
     assert denial["event_name"] == "adl.access_evaluation"
     assert denial["adl.core.request"]["subject"]["id"] == "u-henk"
     assert denial["adl.core.request"]["action"]["properties"] == {
@@ -129,4 +131,6 @@ def test_exports_ldv_and_adl_carry_the_trace(client, token):
     page = client.get("/v1/audit/export", params={"format": "adl", "limit": 2}, headers=po).json()
     assert page["next_after_seq"] == 2
     anna = token("u-anna", "team_generalist", teams=("wt-oost",))
-    assert client.get("/v1/audit/export?format=adl", headers=anna).status_code == 404
+    resp = client.get("/v1/audit/export?format=adl", headers=anna)
+    assert resp.status_code == 403  # the policy: audit metadata is the privacy officer's
+    assert [r["code"] for r in resp.json()["reasons"]] == ["supervision_only"]

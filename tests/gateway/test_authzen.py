@@ -49,9 +49,17 @@ ENFORCEMENT = {
 ENFORCE_ACTION = {"name": "read", "properties": {"processing_activity_id": "pw-enforcement"}}
 
 
-def _audit(client) -> list[AuditRecord]:
+GATE = "decision_api.evaluate"  # the one-door decision that the caller may use the API
+
+
+def _all(client) -> list[AuditRecord]:
     with Session(client.app.state.services.db) as s:
         return list(s.scalars(select(AuditRecord).order_by(col(AuditRecord.seq))))
+
+
+def _audit(client) -> list[AuditRecord]:
+    """The evaluations' audit records (without the gate's, one per call)."""
+    return [r for r in _all(client) if r.event_type != GATE]
 
 
 def test_an_allowed_evaluation_names_its_basis_and_is_audited(client, token):
@@ -157,10 +165,13 @@ def test_a_case_system_speaks_only_within_its_municipality(client, token):
     """The municipality comes from the token: another municipality's team is denied."""
     system = token("zs-haarlem", "case_system", municipality="haarlem")
     resp = client.post("/access/v1/evaluation", json=_request(), headers=system)
-    assert resp.status_code == 200
-    assert resp.json()["decision"] is False
-    [rec] = _audit(client)
-    assert rec.municipality == "haarlem"
+    # Haarlem is no municipality of this deployment: refused at the door, nothing evaluated.
+    assert resp.status_code == 403
+    assert [r["code"] for r in resp.json()["reasons"]] == ["other_municipality"]
+    assert _audit(client) == []
+    with Session(client.app.state.services.db) as s:
+        [gate] = s.scalars(select(AuditRecord).where(col(AuditRecord.event_type) == GATE))
+    assert (gate.municipality, gate.allowed, gate.resident) == ("haarlem", False, None)
 
 
 def test_unknown_fields_are_refused(client, token):
@@ -247,8 +258,10 @@ def test_engine_failure_is_503_and_audited_as_a_refusal(make_client, token):
     client = make_client(engine=bad)
     resp = client.post("/access/v1/evaluations", json=_batch(), headers=_case_system(token))
     assert resp.status_code == 503
-    assert _audit(client)[0].reason_codes == ["policy_engine_unavailable"]
-    assert all(not r.allowed for r in _audit(client))
+    # The door itself cannot be decided: refused, audited, nothing evaluated.
+    [gate] = _all(client)
+    assert (gate.event_type, gate.reason_codes) == (GATE, ["policy_engine_unavailable"])
+    assert not gate.allowed
 
 
 def test_pdp_metadata(client):
@@ -270,4 +283,4 @@ def test_the_gateway_decides_through_opa_when_configured(settings: Settings, mak
         opa.fail_status = 500
         resp = client.post("/access/v1/evaluation", json=_request(), headers=_case_system(token))
         assert resp.status_code == 503
-        assert _audit(client)[-1].reason_codes == ["policy_engine_unavailable"]
+        assert _all(client)[-1].reason_codes == ["policy_engine_unavailable"]

@@ -31,8 +31,13 @@ def test_consent_allows_then_withdrawal_refuses_the_next_request(client, token, 
     rid = _health_record(client, token)
     km = token(*KM, teams=("wi-zaanstad",), activity="pw-reintegration")
     before = client.get(f"/v1/records/{rid}", headers=km)
-    assert before.status_code == 403
-    assert before.json()["reasons"][0]["code"] == "consent_required"
+    # W&I holds nothing of hers yet: the refusal answers as if the record did not exist
+    # (docs/security.md, "Existence"); the audit keeps the reason.
+    assert before.status_code == 404
+    with Session(client.app.state.services.db) as s:
+        last = s.scalars(select(AuditRecord).order_by(col(AuditRecord.seq).desc())).first()
+    assert last is not None
+    assert last.reason_codes == ["consent_required"]
 
     resident = token(BSN_SANNE, "resident")
     given = client.post("/v1/consents", json=HEALTH_FOR_WORK, headers=resident)
@@ -53,7 +58,7 @@ def test_consent_allows_then_withdrawal_refuses_the_next_request(client, token, 
 
     assert client.post(f"/v1/consents/{cid}/withdraw", headers=resident).status_code == 200
     after = client.get(f"/v1/records/{rid}", headers=km)
-    assert after.status_code == 403
+    assert after.status_code == 404
 
     listed = client.get("/v1/me/consents", headers=resident).json()["consents"]
     assert [(c["id"], c["status"]) for c in listed] == [(cid, "withdrawn")]
@@ -70,7 +75,7 @@ def test_consent_expires_without_a_background_job(client, token, clock):
     km = token(*KM, teams=("wi-zaanstad",), activity="pw-reintegration")
     assert client.get(f"/v1/records/{rid}", headers=km).status_code == 200
     clock.advance(3 * 24 * 3600)
-    assert client.get(f"/v1/records/{rid}", headers=km).status_code == 403
+    assert client.get(f"/v1/records/{rid}", headers=km).status_code == 404
     assert (
         client.get("/v1/me/consents", headers=resident).json()["consents"][0]["status"] == "expired"
     )

@@ -238,7 +238,8 @@ def test_the_console_speaks_dutch_time_and_translates_its_words(web: TestClient,
     assert "<td>activated</td>" in en
     assert "Not run on this server" in en
     henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
-    assert c.get("/v1/records/r-demo-intake", headers=henk).status_code == 403
+    # No relationship with her: 404 to Henk; the refusal and its reason reach the dashboard.
+    assert c.get("/v1/records/r-demo-intake", headers=henk).status_code == 404
     flows_nl = c.get("/console/flows?lang=nl").text
     assert "Wat u het wijkteam vertelt, blijft in het wijkteam." in flows_nl
     flows_en = c.get("/console/flows?lang=en").text
@@ -249,7 +250,7 @@ def test_the_console_speaks_dutch_time_and_translates_its_words(web: TestClient,
 def test_flows_show_counts_only_and_verify_is_recorded(web: TestClient, token):
     c = web
     henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
-    assert c.get("/v1/records/r-demo-intake", headers=henk).status_code == 403
+    assert c.get("/v1/records/r-demo-intake", headers=henk).status_code == 404
     login(c)
     flows = c.get("/console/flows?lang=en")
     assert flows.status_code == 200

@@ -86,17 +86,27 @@ def test_read_allowed_returns_content(client, token):
 
 def test_read_denied_has_reasons_and_no_content(client, token):
     rid = _store(client, token)
+    # Her own team under an activity it holds no mandate for: 403 with the reasons.
+    resp = client.get(
+        f"/v1/records/{rid}", headers=token(*TEAM, teams=OOST, activity="pw-enforcement")
+    )
+    assert resp.status_code == 403
+    assert resp.json()["reasons"][0]["code"] == "no_mandate"
+    assert resp.json()["reasons"][0]["message"]
+    assert resp.json()["reasons"][0]["message_nl"]  # Dutch alongside English
+    # Enforcement has no relationship with her: the refusal looks like a missing record
+    # (docs/security.md, "Existence"), and the audit keeps the reason.
     resp = client.get(
         f"/v1/records/{rid}",
         headers=token("u-henk", "enforcement_officer", activity="pw-enforcement"),
     )
-    assert resp.status_code == 403
+    assert resp.status_code == 404
     body = resp.json()
     assert "content" not in body
     assert "geheim" not in resp.text
-    assert body["reasons"][0]["code"] == "support_data_stays_in_team"
-    assert body["reasons"][0]["message"]
+    assert "reasons" not in body
     denied = _audit(client)[-1]
+    assert denied.reason_codes == ["support_data_stays_in_team"]
     assert denied.allowed is False
     assert denied.subject_id == "u-henk"
     assert denied.processing_activity == "pw-enforcement"
@@ -146,12 +156,14 @@ def test_list_returns_allowed_and_counts_withheld(client, token):
     before = len(_audit(client))
     resp = client.get(
         f"/v1/residents/{BSN_SANNE}/records",
-        headers=token("u-kees", "wi_client_manager", activity="pw-reintegration"),
+        headers=token(
+            "u-kees", "wi_client_manager", teams=("wi-zaanstad",), activity="pw-reintegration"
+        ),
     )
     assert resp.status_code == 200
     body = resp.json()
     assert [r["category"] for r in body["records"]] == ["income"]
-    assert body["withheld"] == 1
+    assert body["withheld"] == 1  # W&I holds her income record: she is its client
     after = _audit(client)[before:]
     assert sorted(e.allowed for e in after) == [False, True]
 
@@ -163,7 +175,8 @@ def test_list_denied_path_withholds_everything(client, token):
         headers=token("u-henk", "enforcement_officer", activity="pw-enforcement"),
     )
     assert resp.status_code == 200
-    assert resp.json() == {"records": [], "withheld": 1}
+    # No relationship with her: nothing, not even a count (docs/security.md, "Existence").
+    assert resp.json() == {"records": [], "withheld": None, "next_cursor": None}
     assert _audit(client)[-1].allowed is False
 
 
@@ -180,7 +193,7 @@ def test_resident_reads_own_records_only(client, token):
         f"/v1/residents/{BSN_JOOST}/records",
         headers=token(BSN_SANNE, "resident", activity="own-access"),
     )
-    assert other.json() == {"records": [], "withheld": 1}
+    assert other.json() == {"records": [], "withheld": None, "next_cursor": None}
 
 
 def test_privacy_officer_never_reads_content(client, token):
@@ -188,8 +201,9 @@ def test_privacy_officer_never_reads_content(client, token):
     resp = client.get(
         f"/v1/records/{rid}", headers=token("u-fg", "privacy_officer", activity="wmo-support")
     )
-    assert resp.status_code == 403
+    assert resp.status_code == 404  # no relationship with the resident: as if missing
     assert "geheim" not in resp.text
+    assert _audit(client)[-1].reason_codes == ["privacy_officer_sees_no_content"]
 
 
 # --- emergency access, redaction, handover (issue 3) ----------------------------------------
@@ -210,9 +224,8 @@ def test_break_glass_header_opens_another_teams_record_and_is_audited(client, to
     rid = _store(client, token, category="support_plan")
     west = token("u-wim", "team_generalist", teams=("wt-west",), activity="wmo-support")
     resp = client.get(f"/v1/records/{rid}", headers=west)
-    assert resp.status_code == 403
-    assert [r["code"] for r in resp.json()["reasons"]] == ["other_team"]
-    assert resp.json()["reasons"][0]["message_nl"]  # Dutch alongside English
+    assert resp.status_code == 404  # her team holds nothing of this resident's
+    assert _audit(client)[-1].reason_codes == ["other_team"]
     resp = client.get(
         f"/v1/records/{rid}",
         headers=west | {"X-Break-Glass-Justification": "Crisis; eigen team niet bereikbaar."},
@@ -249,10 +262,10 @@ def test_wi_does_not_learn_that_a_team_holds_a_signal(client, token):
     rid = _store(client, token, category="signal")
     kees = token("u-kees", "wi_client_manager", activity="pw-reintegration")
     resp = client.get(f"/v1/records/{rid}", headers=kees)
-    assert resp.status_code == 403, resp.text
-    assert [r["code"] for r in resp.json()["reasons"]] == ["consent_required"]
+    # Not even that the record exists (W&I holds nothing of hers: docs/security.md).
+    assert resp.status_code == 404, resp.text
     entry = _audit(client)[-1]
-    assert (entry.allowed, entry.redacted) == (False, [])
+    assert (entry.allowed, entry.redacted, entry.reason_codes) == (False, [], ["consent_required"])
     resp = client.get(f"/v1/residents/{BSN_SANNE}/records", headers=kees)
     assert [r for r in resp.json()["records"] if r["id"] == rid] == []
 
@@ -272,7 +285,7 @@ def test_handover_moves_the_whole_case_and_is_audited(client, token):
     handovers = [e for e in _audit(client) if e.event_type == "record.handover"]
     assert [(e.allowed, e.reason_codes) for e in handovers] == [(True, ["case_handover"])] * 2
     # The old team no longer reads it; the new team does; other residents did not move.
-    assert client.get(f"/v1/records/{first}", headers=anna).status_code == 403
+    assert client.get(f"/v1/records/{first}", headers=anna).status_code == 404
     west = token("u-wim", "team_generalist", teams=("wt-west",), activity="wmo-support")
     assert client.get(f"/v1/records/{second}", headers=west).status_code == 200
     assert client.get(f"/v1/records/{other}", headers=anna).status_code == 200
@@ -331,7 +344,8 @@ def test_one_deployment_separates_municipalities_and_serves_the_regional_service
         assert resp.status_code == 422  # a regional unit needs the resident's municipality
         assert client.get(f"/v1/records/{notes}", headers=bunnik_team).status_code == 200
         resp = client.get(f"/v1/records/{notes}", headers=zeist_team)
-        assert [r["code"] for r in resp.json()["reasons"]] == ["other_municipality"]
+        assert resp.status_code == 404  # a Zeist team learns nothing of Bunnik's residents
+        assert _audit(client)[-1].reason_codes == ["other_municipality"]
         resp = client.get(f"/v1/records/{income}", headers=rsd)
         assert resp.status_code == 200
         assert resp.json()["municipality"] == "bunnik"
@@ -342,8 +356,10 @@ def test_one_deployment_separates_municipalities_and_serves_the_regional_service
             ),
         )
         # Its own domains only: team data never without a consent, whatever the municipality
-        # (issue 17, finding 5: the reason was `support_data_stays_in_team`).
-        assert [r["code"] for r in resp.json()["reasons"]] == ["outside_regional_service"]
+        # (issue 17, finding 5: the reason was `support_data_stays_in_team`). No unit of the
+        # service holds a record of hers: as if missing, the audit keeps the reason.
+        assert resp.status_code == 404
+        assert _audit(client)[-1].reason_codes == ["outside_regional_service"]
     finally:
         app.state.services.db.dispose()
         client.close()
@@ -356,8 +372,9 @@ def test_one_deployment_separates_municipalities_and_serves_the_regional_service
 TOUR = [
     # Issue 17, finding 1: DWI was shown that the team holds a signal (200, content redacted);
     # without the resident's consent it now learns nothing of the team's file.
-    ("haarlem", "u-dwi", "wi_client_manager", "haarlem", None, (), "pw-reintegration",
-     "GET", "/v1/records/r-demo-hl-signal", None, 403, "consent_required"),
+    # DWI holds her income record (dwi-haarlem): she is its client, so it hears the reason.
+    ("haarlem", "u-dwi", "wi_client_manager", "haarlem", None, ("dwi-haarlem",),
+     "pw-reintegration", "GET", "/v1/records/r-demo-hl-signal", None, 403, "consent_required"),
     ("haarlem", "u-wit", "team_wi_specialist", "haarlem", None, ("swt-schalkwijk",),
      "pw-reintegration", "GET", "/v1/records/r-demo-hl-income", None, 200, None),
     ("haarlem", "u-wit", "team_wi_specialist", "haarlem", None, ("swt-schalkwijk",),
@@ -370,14 +387,14 @@ TOUR = [
     ("kromme-rijn-heuvelland", "u-rsd", "wi_client_manager", "zeist", "rsd-krh", (),
      "pw-benefit", "GET", "/v1/records/r-demo-krh-income", None, 200, None),
     ("kromme-rijn-heuvelland", "u-rsd", "wi_client_manager", "zeist", "rsd-krh", (),
-     "pw-reintegration", "GET", "/v1/records/r-demo-krh-notes", None, 403,
+     "pw-reintegration", "GET", "/v1/records/r-demo-krh-notes", None, 404,
      "outside_regional_service"),
     ("kromme-rijn-heuvelland", "u-zeist", "team_generalist", "zeist", None, ("wt-zeist-noord",),
-     "wmo-support", "GET", "/v1/records/r-demo-krh-notes", None, 403, "other_municipality"),
+     "wmo-support", "GET", "/v1/records/r-demo-krh-notes", None, 404, "other_municipality"),
     ("zaanstad", "u-anna", "team_generalist", "zaanstad", None, ("wt-oost",), "wmo-support",
      "GET", "/v1/records/r-demo-intake", None, 200, None),
     ("zaanstad", "u-henk", "enforcement_officer", "zaanstad", None, (), "pw-enforcement",
-     "GET", "/v1/records/r-demo-intake", None, 403, "support_data_stays_in_team"),
+     "GET", "/v1/records/r-demo-intake", None, 404, "support_data_stays_in_team"),
 ]  # fmt: skip
 
 
@@ -406,8 +423,10 @@ def test_the_readme_tour_per_profile_family(settings, clock, profile):
             headers = {"Authorization": f"Bearer {tok}", "X-Processing-Activity": activity}
             resp = client.request(method, path, json=body, headers=headers)
             assert resp.status_code == status, (path, resp.text)
-            if code:
+            if code and status == 403:
                 assert [r["code"] for r in resp.json()["reasons"]] == [code]
+            elif code:  # refused without a relationship: as if missing; the audit says why
+                assert _audit(client)[-1].reason_codes == [code]
     finally:
         services.db.dispose()
         client.close()

@@ -34,6 +34,8 @@ def login(client: TestClient, who: str = "sanne") -> None:
 
 
 def kees_reads_health(client: TestClient, token: Callable[..., dict[str, str]]) -> int:
+    # W&I holds Sanne's income record (r-demo-income): she is its client, so a refusal names
+    # its reasons (403) instead of answering as if the record did not exist.
     headers = token(*KEES, teams=("wi-zaanstad",), activity="pw-reintegration")
     return client.get("/v1/records/r-demo-health", headers=headers).status_code
 

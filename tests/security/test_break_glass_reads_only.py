@@ -17,6 +17,7 @@ from tests.gateway.conftest import (  # noqa: F401  (the gateway tests' fixtures
     store_record,
     token,
 )
+from tests.security.door import audit_rows
 
 JUSTIFIED = {"X-Break-Glass-Justification": "Crisis buiten kantooruren; team niet bereikbaar."}
 
@@ -59,5 +60,7 @@ def test_a_team_lead_does_not_use_break_glass(client, token):  # noqa: F811
     rid = store_record(client, anna, category="health")
     lea = token("u-lea", "team_lead", teams=("wt-west",), activity="wmo-support")
     resp = client.get(f"/v1/records/{rid}", headers=lea | JUSTIFIED)
-    assert resp.status_code == 403, resp.text
-    assert [r["code"] for r in resp.json()["reasons"]] == ["no_mandate"]
+    # Her team holds nothing of this resident's: the refusal answers like a missing record
+    # (docs/security.md, "Existence"); the audit keeps the reason.
+    assert resp.status_code == 404, resp.text
+    assert audit_rows(client)[-1].reason_codes == ["no_mandate"]

@@ -21,7 +21,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from audit import AuditEntry, AuditRecord, latest_checkpoint, verify_log
+from audit import (
+    AuditEntry,
+    AuditRecord,
+    latest_checkpoint,
+    supervised_by,
+    verify_log,
+)
 from exceptions.models import AccessException, AccessExceptionEvent, ExceptionEventType
 from gateway.auth import Principal
 from gateway.clock import rfc3339
@@ -59,6 +65,7 @@ def append_event(
         organisation=principal.organisation,
         subject_teams=list(principal.teams),
         municipality=principal.municipality,
+        resource_municipality=principal.municipality,
         action=event_type.rsplit(".", 1)[-1],
         allowed=allowed,
         policy_revision=services.engines.current.revision,
@@ -190,9 +197,10 @@ def not_justified(session: Session, since: str) -> int:
     return sum(r.verdict == NOT_JUSTIFIED and r.at >= since for r in marked.values())
 
 
-def review_queue(session: Session) -> list[QueueItem]:
-    """Every decision on a break_glass or exception basis (the newest `QUEUE_LIMIT`),
-    unreviewed first, newest first within each group."""
+def review_queue(session: Session, municipality: str) -> list[QueueItem]:
+    """Every decision on a break_glass or exception basis that `municipality`'s privacy
+    officer supervises (the newest `QUEUE_LIMIT`), unreviewed first, newest first within
+    each group."""
     rows = session.execute(
         select(
             col(AuditRecord.seq),
@@ -209,7 +217,10 @@ def review_queue(session: Session) -> list[QueueItem]:
             col(AuditRecord.policy_input),
             col(AuditRecord.erased_at),
         )
-        .where(col(AuditRecord.basis_type).in_(REVIEW_BASES))
+        .where(
+            col(AuditRecord.basis_type).in_(REVIEW_BASES),
+            supervised_by(municipality),
+        )
         .order_by(col(AuditRecord.seq).desc())
         .limit(QUEUE_LIMIT)
     ).all()
@@ -240,20 +251,27 @@ def review_queue(session: Session) -> list[QueueItem]:
     return sorted(items, key=lambda i: (i.review is not None, -i.seq))
 
 
-def reviewable(session: Session, seq: int) -> tuple[bool, bool]:
-    """(exists with a reviewable basis, already reviewed)."""
-    basis = session.scalar(select(col(AuditRecord.basis_type)).where(col(AuditRecord.seq) == seq))
+def reviewable(session: Session, seq: int, municipality: str) -> tuple[bool, bool]:
+    """(exists with a reviewable basis and `municipality`'s officer supervises it, already
+    reviewed)."""
+    basis = session.scalar(
+        select(col(AuditRecord.basis_type)).where(
+            col(AuditRecord.seq) == seq, supervised_by(municipality)
+        )
+    )
     return basis in REVIEW_BASES, seq in reviews(session)
 
 
 # --- flows -----------------------------------------------------------------------------------
 
 
-def flow_counts(session: Session, since: str) -> tuple[list[Any], Counter[str]]:
-    """Counts only: (day, activity, category, allowed, n) per group, and the reason codes of
-    the denials. No resident, no record, no employee."""
+def flow_counts(session: Session, since: str, municipality: str) -> tuple[list[Any], Counter[str]]:
+    """Counts only, of the entries `municipality`'s officer supervises: (day, activity,
+    category, allowed, n) per group, and the reason codes of the denials. No resident, no
+    record, no employee."""
     where = (
         col(AuditRecord.occurred_at) >= since,
+        supervised_by(municipality),
         col(AuditRecord.category).is_not(None),
         col(AuditRecord.processing_activity) != "",
         col(AuditRecord.event_type).not_like("policy.%"),
@@ -282,9 +300,11 @@ def flow_counts(session: Session, since: str) -> tuple[list[Any], Counter[str]]:
     return list(groups), reasons
 
 
-def dashboard(services: Services, session: Session, since: str) -> dict[str, Any]:
+def dashboard(
+    services: Services, session: Session, since: str, municipality: str
+) -> dict[str, Any]:
     reg = services.register
-    groups, reasons = flow_counts(session, since)
+    groups, reasons = flow_counts(session, since, municipality)
     per_day: dict[str, list[int]] = {}
     per_activity: dict[str, list[int]] = {}
     flows: dict[tuple[str, str], list[int]] = {}

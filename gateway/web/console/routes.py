@@ -14,9 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.db import session_scope
 from gateway.deps import ContextDep, ServicesDep
+from gateway.errors import Denied
+from gateway.pep import NO_ACTIVITY, RequestContext, ResourceFacts
 from gateway.routes import policies as policies_api
 from gateway.services import Services
 from gateway.settings import OidcSettings
@@ -137,14 +140,14 @@ def get_session(request: Request, console: ConsoleDep, lang: str | None = None) 
 SessionDep = Annotated[ConsoleSession, Depends(get_session)]
 
 
-def get_officer(session: SessionDep) -> Any:
+def get_officer(session: SessionDep) -> Principal:
     principal = session.principal()
     if principal is None:
         raise ConsoleLoginRequired()
     return principal
 
 
-OfficerDep = Annotated[Any, Depends(get_officer)]
+OfficerDep = Annotated[Principal, Depends(get_officer)]
 
 
 def check_csrf(
@@ -258,6 +261,19 @@ def _error(
     return console.render(request, session, "console/error.html", status=status, message=key)
 
 
+def _supervises(services: Services, officer: Principal, ctx: RequestContext) -> bool:
+    """The one door for the console's audit pages: the policy decides (resource type
+    `audit_log`, the officer's municipality), audited; an engine failure raises (503)."""
+    facts = ResourceFacts(
+        type="audit_log", category="", team="", municipality=officer.municipality, resident=None
+    )
+    with session_scope(services.db) as s:
+        outcome = services.pep.decide(s, officer, NO_ACTIVITY, "read", [facts], ctx)
+    if outcome.failure is not None:
+        raise outcome.failure
+    return outcome.allowed
+
+
 # --- policy versions -------------------------------------------------------------------------
 
 
@@ -268,8 +284,12 @@ def versions(
     session: SessionDep,
     services: ServicesDep,
     officer: OfficerDep,
+    ctx: ContextDep,
 ) -> Response:
-    listed = policies_api.list_versions(services, officer)
+    try:
+        listed = policies_api.list_versions(services, officer, ctx)
+    except Denied:
+        return _error(request, console, session, 403, "not_officer")
     return console.render(
         request, session, "console/versions.html", nav="versions", versions=listed
     )
@@ -341,8 +361,13 @@ def version(
     console: ConsoleDep,
     session: SessionDep,
     services: ServicesDep,
-    _officer: OfficerDep,
+    officer: OfficerDep,
+    ctx: ContextDep,
 ) -> Response:
+    try:
+        policies_api.decide(services, officer, policies_api.READ, ctx, revision)
+    except Denied:
+        return _error(request, console, session, 403, "not_officer")
     return _version_page(request, console, session, services, revision)
 
 
@@ -353,11 +378,14 @@ def diff(
     session: SessionDep,
     services: ServicesDep,
     officer: OfficerDep,
+    ctx: ContextDep,
     to: str,
     against: str | None = None,
 ) -> Response:
     try:
-        result = policies_api.diff_versions(to, services, officer, against or None)
+        result = policies_api.diff_versions(to, services, officer, ctx, against or None)
+    except Denied:
+        return _error(request, console, session, 403, "not_officer")
     except PolicyVersionError:
         return _error(request, console, session, 404, "error_not_found")
     return console.render(request, session, "console/diff.html", nav="versions", diff=result)
@@ -401,6 +429,8 @@ def version_action(
             policies_api.request_rollback(revision, body, services, officer, ctx)
         else:
             policies_api.approve_rollback(revision, services, officer, ctx)
+    except Denied:
+        return _error(request, console, session, 403, "not_officer")
     except PolicyFourEyes:
         return _version_page(
             request, console, session, services, revision, status=403, four_eyes=True
@@ -419,13 +449,14 @@ def _reviews_page(
     console: Console,
     session: ConsoleSession,
     services: Services,
+    officer: Principal,
     *,
     status: int = 200,
     error: str | None = None,
     error_seq: int | None = None,
 ) -> Response:
     with session_scope(services.db) as s:
-        queue = data.review_queue(s)
+        queue = data.review_queue(s, officer.municipality)
     return console.render(
         request,
         session,
@@ -445,9 +476,12 @@ def reviews(
     console: ConsoleDep,
     session: SessionDep,
     services: ServicesDep,
-    _officer: OfficerDep,
+    officer: OfficerDep,
+    ctx: ContextDep,
 ) -> Response:
-    return _reviews_page(request, console, session, services)
+    if not _supervises(services, officer, ctx):
+        return _error(request, console, session, 403, "not_officer")
+    return _reviews_page(request, console, session, services, officer)
 
 
 @router.post("/reviews/{seq}", dependencies=[CsrfDep])
@@ -462,9 +496,11 @@ def review(
     comment: Annotated[str, Form()] = "",
     verdict: Annotated[str, Form()] = "",
 ) -> Response:
+    if not _supervises(services, officer, ctx):
+        return _error(request, console, session, 403, "not_officer")
     text = comment.strip()[:1000]
     with session_scope(services.db) as s:
-        exists, reviewed = data.reviewable(s, seq)
+        exists, reviewed = data.reviewable(s, seq, officer.municipality)
         problem = (
             "review_unknown" if not exists
             else "review_exists" if reviewed
@@ -480,8 +516,9 @@ def review(
     if problem is not None:
         status = 404 if problem == "review_unknown" else 409 if reviewed else 422
         return _reviews_page(
-            request, console, session, services, status=status, error=problem, error_seq=seq
-        )
+            request, console, session, services, officer,
+            status=status, error=problem, error_seq=seq,
+        )  # fmt: skip
     session.flash("review_saved" if verdict == data.JUSTIFIED else "review_saved_not_justified")
     return console.redirect(session, "/console/reviews")
 
@@ -495,14 +532,16 @@ def flows(
     console: ConsoleDep,
     session: SessionDep,
     services: ServicesDep,
-    _officer: OfficerDep,
+    officer: OfficerDep,
     ctx: ContextDep,
     days: int = 30,
 ) -> Response:
+    if not _supervises(services, officer, ctx):
+        return _error(request, console, session, 403, "not_officer")
     days = days if days in PERIODS else 30
     since = (ctx.now_ns - days * DAY_NS) // DAY_NS * DAY_NS
     with session_scope(services.db) as s:
-        board = data.dashboard(services, s, rfc3339(since))
+        board = data.dashboard(services, s, rfc3339(since), officer.municipality)
         active = service.active_revision(s)
         modules = dict(_shipped_modules(services))
         if active:
@@ -533,8 +572,11 @@ def integrity(
     console: ConsoleDep,
     session: SessionDep,
     services: ServicesDep,
-    _officer: OfficerDep,
+    officer: OfficerDep,
+    ctx: ContextDep,
 ) -> Response:
+    if not _supervises(services, officer, ctx):
+        return _error(request, console, session, 403, "not_officer")
     with session_scope(services.db) as s:
         state = data.integrity(s)
     return console.render(request, session, "console/integrity.html", nav="integrity", **state)
@@ -542,12 +584,15 @@ def integrity(
 
 @router.post("/integrity/verify", dependencies=[CsrfDep])
 def verify(
+    request: Request,
     console: ConsoleDep,
     session: SessionDep,
     services: ServicesDep,
     officer: OfficerDep,
     ctx: ContextDep,
 ) -> Response:
+    if not _supervises(services, officer, ctx):
+        return _error(request, console, session, 403, "not_officer")
     with session_scope(services.db) as s:
         details = data.run_verify(services, s)
     with session_scope(services.db) as s:

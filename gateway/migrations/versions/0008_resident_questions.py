@@ -1,7 +1,7 @@
 """residents' questions about their access log, and the privacy officer's answers
 
 Revision ID: 0006r
-Revises: 0005a
+Revises: 0006d
 Create Date: 2026-12-06
 
 - `resident_questions`: a question or objection about one entry of the resident's own
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006r"
-down_revision = "0005a"
+down_revision = "0006d"
 branch_labels = None
 depends_on = None
 
