@@ -12,7 +12,8 @@ with the reason in plain words (`PatchRefused`), before any draft exists. `regis
 (lifecycle/register_diff.py) says what it changed in the register's terms.
 
 Operations, not JSON Patch (RFC 6902): flows are a list, so a JSON Pointer would name a
-flow by its position, which a concurrent edit shifts; an operation names it by id, and each operation carries exactly what one console form edits.
+flow by its position, which a concurrent edit shifts; an operation names it by id, and
+each operation carries exactly what one console form edits.
 See docs/policy-lifecycle.md, "The register patch".
 """
 
