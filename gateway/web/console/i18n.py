@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gateway.web.console import i18n_register
+
 LANGUAGES = ("nl", "en")
 DEFAULT = "nl"
 
@@ -223,6 +225,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "verify_done": ("The verification ran.", "De controle is uitgevoerd."),
     "no_key": ("No signing key is configured.", "Er is geen ondertekeningssleutel."),
 }
+CATALOGUE |= i18n_register.CATALOGUE  # the processing register's words
 
 
 def translate(lang: str, key: str, **kwargs: object) -> str:
