@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ from lifecycle.register_patch import PatchRefused, apply_patch, parse_patch
 MODULES, DATA = shipped_content()
 
 
-def _apply(*ops: dict) -> dict:
+def _apply(*ops: dict[str, Any]) -> dict[str, Any]:
     return apply_patch(MODULES, DATA, parse_patch(list(ops)))
 
 
