@@ -120,6 +120,9 @@ def test_the_export_follows_the_newly_activated_version(web: TestClient, token):
     )
     assert drafted.status_code == 201, drafted.text
     rev = drafted.json()["revision"]
+    diff = web.get(f"/console/diff?to={rev}&lang=en")
+    assert diff.status_code == 200
+    assert "<li>signalling: retention (days) 1825 → 1000</li>" in diff.text
     assert web.post(f"/v1/policies/{rev}/test", headers=token(*PO_1)).json()["passed"]
     assert web.post(f"/v1/policies/{rev}/simulate", headers=token(*PO_1)).status_code == 200
     assert web.post(f"/v1/policies/{rev}/approve", headers=token(*PO_2)).status_code == 200

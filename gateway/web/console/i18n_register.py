@@ -6,6 +6,7 @@ from __future__ import annotations
 CATALOGUE: dict[str, tuple[str, str]] = {
     # key: (English, Dutch)
     "nav_register": ("Processing register", "Verwerkingsregister"),
+    "register_changes": ("In the register's terms", "In de termen van het register"),
     "art30_title": (
         "Record of processing activities (GDPR art. 30)",
         "Register van verwerkingsactiviteiten (AVG art. 30)",
