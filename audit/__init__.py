@@ -2,7 +2,13 @@
 
 from audit.chain import ChainReport, canonical, record_hash, verify_rows
 from audit.checkpoint import BadNote, Checkpoint, NoteSigner, open_note, vkey
-from audit.errors import AuditError, AuditWriteFailed, ChainBroken, TreeSizeUnavailable
+from audit.errors import (
+    AuditEntryInvalid,
+    AuditError,
+    AuditWriteFailed,
+    ChainBroken,
+    TreeSizeUnavailable,
+)
 from audit.models import (
     GENESIS_HASH,
     PERSONAL_FIELDS,
@@ -29,6 +35,7 @@ __all__ = [
     "PERSONAL_FIELDS",
     "AuditCheckpoint",
     "AuditEntry",
+    "AuditEntryInvalid",
     "AuditError",
     "AuditRecord",
     "AuditStore",

@@ -2,6 +2,9 @@
 
 AuditError
 ├── AuditWriteFailed      the append did not become durable
+├── AuditEntryInvalid     a row was refused before it was written: a field is too long for its
+│                         column or holds a NUL or a lone surrogate (the caller's input, not
+│                         the trail, is at fault: the gateway answers 4xx)
 ├── ChainBroken           verification found a record that does not fit the chain or the tree
 └── TreeSizeUnavailable   a proof was asked for a tree size or seq no checkpoint covers (yet)
 """
@@ -28,3 +31,13 @@ class TreeSizeUnavailable(AuditError):
     def __init__(self, detail: str) -> None:
         self.detail = detail
         super().__init__(detail)
+
+
+class AuditEntryInvalid(AuditError):
+    """A row that no database would store; it never joins a batch. Names the field, never its
+    value."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"audit entry refused: {field}: {problem}")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
 from audit.chain import ChainReport, canonical, input_digest, payload_of, verify_rows
+from audit.checks import check_entry
 from audit.errors import AuditWriteFailed
 from audit.merkle import leaf_hash
 from audit.models import GENESIS_HASH, AuditEntry, AuditRecord
@@ -64,8 +65,11 @@ class AuditStore:
         """`append`, returning the written rows as plain dicts (the columns of AuditRecord).
 
         The enforcement point needs nothing back, and building the records is not free; the
-        group-commit writer builds them after its COMMIT, outside the chain's lock.
+        group-commit writer builds them after its COMMIT, outside the chain's lock. A row no
+        database would store is refused first (`AuditEntryInvalid`, audit/checks.py).
         """
+        for entry in entries:
+            check_entry(entry)
         try:
             self._lock(session)
             head = session.execute(_HEAD).first()

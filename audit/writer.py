@@ -8,8 +8,19 @@
 One writer thread per process drains the queue: everything that queued while the previous
 transaction was committing goes into the next one, so the batch grows with the load and one
 COMMIT (one fsync, one turn of the chain's lock) covers many requests. Every caller still
-returns only after the COMMIT that made its own records durable; if that transaction fails,
-every caller in it gets AuditWriteFailed (fail closed) and nothing of the batch is stored.
+returns only after the COMMIT that made its own records durable.
+
+One caller's bad row must not fail the others (issue 12, finding 1):
+
+- a row no database would store (too long for its column, a NUL, a lone surrogate) is refused
+  on the caller's thread before it joins a batch (`AuditEntryInvalid`, audit/checks.py);
+- if the database still refuses a batch (a constraint the checks do not know), the batch is
+  rolled back and each caller's records are retried in a transaction of their own: only the
+  caller whose records are refused again gets AuditWriteFailed.
+
+A batch that fails for the connection (the server went away, perhaps during COMMIT) is not
+retried: whether it committed is unknown, so every caller in it gets AuditWriteFailed (fail
+closed) rather than a second copy of its records.
 (A leader/follower scheme without the thread batched badly: an unfair mutex lets the thread
 that just committed lead again with a batch of one.)
 """
@@ -25,10 +36,11 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from audit import pg_append
+from audit.checks import check_entry
 from audit.errors import AuditError, AuditWriteFailed
 from audit.models import AuditEntry, AuditRecord
 from audit.store import AuditStore
@@ -78,6 +90,7 @@ class GroupCommitWriter:
         self._raw: psycopg.Connection[Any] | None = None  # PostgreSQL: audit/pg_append.py
         self._pg = engine.dialect.name == "postgresql"
         self.batches = 0  # how many transactions it took (for the bench and tests)
+        self.retried = 0  # batches refused by the database and retried caller by caller
 
     def append(
         self, entries: Sequence[AuditEntry], ticket: Ticket | None = None
@@ -112,6 +125,13 @@ class GroupCommitWriter:
         self, entries: Sequence[AuditEntry], ticket: Ticket | None = None
     ) -> list[dict[str, Any]]:
         """`append`, returning the committed rows as plain dicts."""
+        try:
+            for entry in entries:
+                check_entry(entry)  # before the queue: a bad row never joins a batch
+        except AuditError:
+            with self._cond:
+                self._arrived(ticket)
+            raise
         mine = _Pending(entries)
         with self._cond:
             self._arrived(ticket)
@@ -218,22 +238,34 @@ class GroupCommitWriter:
             n += len(p.entries)
         return taken
 
+    def _write(self, entries: list[AuditEntry]) -> list[dict[str, Any]]:
+        return self._append_pg(entries) if self._pg else self._append_session(entries)
+
     def _commit(self, batch: list[_Pending]) -> None:
         entries = [e for p in batch for e in p.entries]
         error = "interrupted"
         written: list[dict[str, Any]] | None = None
+        retry = False
         try:
-            written = self._append_pg(entries) if self._pg else self._append_session(entries)
-        except (SQLAlchemyError, psycopg.Error, AuditError) as exc:
+            written = self._write(entries)
+        except _WRITE_ERRORS as exc:
             error = type(exc).__name__
+            # Refused for its data, not lost with its connection: nothing was committed, so
+            # the callers' records can be tried one caller at a time.
+            retry = len(batch) > 1 and not isinstance(exc, _IN_DOUBT)
         finally:
             # Whatever happened, nobody in this batch may wait forever or pass as written.
             if written is None:
                 self._discard()
-                for p in batch:
-                    p.error = error
-                    p.done.set()
+                if not retry:
+                    for p in batch:
+                        p.error = error
+                        p.done.set()
         if written is None:
+            if retry:
+                self.retried += 1
+                for p in batch:
+                    self._commit([p])
             return
         self.batches += 1
         at = 0
@@ -241,3 +273,10 @@ class GroupCommitWriter:
             p.rows = written[at : at + len(p.entries)]
             at += len(p.entries)
             p.done.set()
+
+
+#: What a failed batch can raise. ValueError: a driver that cannot encode a value (a lone
+#: surrogate) raises UnicodeEncodeError before anything is sent.
+_WRITE_ERRORS = (SQLAlchemyError, psycopg.Error, AuditError, ValueError)
+#: Failures of the connection rather than of the rows: the COMMIT may have happened.
+_IN_DOUBT = (psycopg.OperationalError, OperationalError)

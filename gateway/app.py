@@ -12,13 +12,16 @@ from fastapi import FastAPI
 
 from gateway import errors, web
 from gateway.clock import Clock, system_clock
+from gateway.edge import EdgeGuard
 from gateway.logging import RequestContextMiddleware, configure_logging
+from gateway.ratelimit import DecisionRateLimit
 from gateway.routes import (
     aggregates,
     audit,
     authzen,
     consents,
     exceptions,
+    forward_auth,
     health,
     me,
     metrics,
@@ -26,6 +29,7 @@ from gateway.routes import (
     policies,
     records,
     registry,
+    zaken,
 )
 from gateway.services import Services, build_services
 from gateway.settings import Settings, get_settings
@@ -62,6 +66,17 @@ def create_app(
         version="0.1.0",
     )
     app.state.services = services or build_services(settings, clock=clock, engine=engine)
+    app.state.rate_limit = DecisionRateLimit(
+        settings.edge.rate_limit,
+        settings.edge.rate_limit_case_system,
+        settings.edge.rate_limit_storage,
+    )
+    # Added first, so it runs inside the request context (refusals are logged with an id).
+    app.add_middleware(
+        EdgeGuard,
+        max_body_bytes=settings.edge.max_body_bytes,
+        hsts_max_age=settings.edge.hsts_max_age_seconds,
+    )
     app.add_middleware(RequestContextMiddleware)
     errors.install(app)
     for module in (
@@ -77,6 +92,8 @@ def create_app(
         opa_bundle,
         policies,
         metrics,
+        zaken,
+        forward_auth,
     ):
         app.include_router(module.router)
     web.install(app, settings)  # the resident pages under /mijn, static files, CSP

@@ -141,6 +141,15 @@ def _str_list_claim(claims: Mapping[str, Any], name: str, *, required: bool) -> 
     return tuple(value)
 
 
+def _check_numeric_dates(claims: Mapping[str, Any]) -> None:
+    """RFC 7519 section 2: `exp`, `nbf` and `iat` are NumericDates, JSON numbers. pyjwt reads
+    them with `int()`, so a string of digits would pass; it is refused here."""
+    for name in ("exp", "nbf", "iat"):
+        value = claims.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise AuthError(AuthFailure.INVALID_CLAIM, name)
+
+
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     """The `Principal` of already-verified claims; `AuthError` when one is missing or mistyped."""
     return Principal(
@@ -260,9 +269,17 @@ class TokenVerifier:
         audience: str,
         **options: Any,
     ) -> TokenVerifier:
-        """A verifier for tokens signed by the local dev key (ES256 only)."""
+        """A verifier for tokens signed by the local dev key (ES256 only). Like a JWKS, it
+        wants the token to name its key: `kid` must be the key's thumbprint (`key_id`)."""
+        expected = key_id(public_key)
+
+        def resolve(token: str) -> ec.EllipticCurvePublicKey:
+            if _unverified_kid(token) != expected:
+                raise AuthError(AuthFailure.UNKNOWN_KEY)
+            return public_key
+
         return cls(
-            lambda _token: public_key,
+            resolve,
             issuer=issuer,
             audience=audience,
             algorithms=(DEV_ALGORITHM,),
@@ -291,6 +308,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise _auth_error_from(exc) from exc
+        _check_numeric_dates(claims)
         principal = principal_from_claims(claims)
         self._remember(token, principal, min(float(claims["exp"]), now + self._cache_seconds))
         return principal

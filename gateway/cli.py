@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from gateway import remote
 from gateway.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, help="doelbinding: a privacy gateway.")
@@ -87,9 +88,30 @@ def token(
 
 @app.command("print-config")
 def print_config() -> None:
-    """The settings in force, secrets redacted."""
+    """The settings in force, defaults included and filled in (the database URL, key files
+    and names the gateway derives from `data_dir`); secrets never shown."""
+    from sqlalchemy.engine import make_url
+
+    from policy import DEFAULT_REGO_DIR
+
     settings = _settings()
-    typer.echo(json.dumps(settings.model_dump(mode="json"), indent=2))
+    shown = settings.model_dump(mode="json")
+    shown["database"]["url"] = make_url(settings.database_url).render_as_string(hide_password=True)
+    shown["policy"]["rego_dir"] = str(settings.policy.rego_dir or DEFAULT_REGO_DIR)
+    shown["auth"]["dev_key_file"] = str(settings.dev_key_file)
+    shown["audit"]["key_name"] = settings.audit_key_name
+    shown["audit"]["signing_key_file"] = str(settings.audit_signing_key_file)
+    shown["pseudonym_key"] = _secret(settings.pseudonym_key, settings.pseudonym_key_file)
+    shown["web"]["session_secret"] = _secret(
+        settings.web.session_secret, settings.web_session_key_file
+    )
+    oidc = settings.web.oidc
+    shown["web"]["oidc"]["client_secret"] = "(set)" if oidc.client_secret else "(none)"
+    typer.echo(json.dumps(shown, indent=2))
+
+
+def _secret(value: object, file: Path) -> str:
+    return "(set in the environment)" if value else f"(from the file {file})"
 
 
 @policy_app.command("test")
@@ -106,14 +128,17 @@ def policy_test(
             "child process there, and record the result.",
         ),
     ] = None,
-    server: ServerOpt = "http://127.0.0.1:8000",
+    server: ServerOpt = remote.DEFAULT_SERVER,
     token: TokenOpt = "",
+    as_json: JsonOpt = False,
 ) -> None:
     """Run every decision-table case through the same engine and input path as the gateway,
     print pass or fail per case, then what no case reached; exit 1 on a failure. With
-    --version: the same on the server, for a stored policy version."""
+    --version: on the server, for a stored policy version, on regopy and real OPA."""
     if version is not None:
-        body = _call(server, token, "POST", f"/v1/policies/{version}/test")
+        rev = remote.resolve(server, token, version)
+        body = remote.call(server, token, "POST", f"/v1/policies/{rev}/test")
+        remote.echo_json(body) if as_json else typer.echo(remote.test_report(body))
         raise typer.Exit(0 if isinstance(body, dict) and body.get("passed") else 1)
     from functools import cache
 
@@ -203,6 +228,8 @@ def export_opa_tests(
 
 
 # -- policy versions on a running server (docs/policy-lifecycle.md) ---------------------------
+# Expected problems (no token, no server, a refusal) end in one line and an exit code:
+# gateway/remote.py.
 
 ServerOpt = Annotated[
     str,
@@ -211,27 +238,17 @@ ServerOpt = Annotated[
 TokenOpt = Annotated[
     str,
     typer.Option(
-        envvar="DOELBINDING_TOKEN", help="A privacy officer's bearer token (env DOELBINDING_TOKEN)."
+        envvar="DOELBINDING_TOKEN",
+        show_default=False,
+        help="A privacy officer's bearer token (env DOELBINDING_TOKEN).",
     ),
 ]
-
-
-def _call(server: str, token: str, method: str, path: str, **kwargs: object) -> object:
-    """One request to the gateway; print the JSON answer, exit 1 on an error status."""
-    import httpx
-
-    resp = httpx.request(
-        method,
-        server.rstrip("/") + path,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=300,
-        **kwargs,  # type: ignore[arg-type]
-    )
-    body = resp.json() if resp.content else {}
-    typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
-    if resp.status_code >= 400:
-        raise typer.Exit(1)
-    return body
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the gateway's JSON answer, for scripts.")
+]
+RevisionArg = Annotated[
+    str, typer.Argument(help="A version's revision; its start is enough (as `versions` shows).")
+]
 
 
 @policy_app.command("push")
@@ -240,78 +257,112 @@ def policy_push(
         Path, typer.Argument(help="*.rego (or rego/*.rego), optionally register.yaml + profiles/")
     ],
     message: Annotated[str, typer.Option("--message", "-m", help="Why this change.")],
-    server: ServerOpt = "http://127.0.0.1:8000",
+    server: ServerOpt = remote.DEFAULT_SERVER,
     token: TokenOpt = "",
+    as_json: JsonOpt = False,
 ) -> None:
     """Upload a directory as a new draft version (data: the directory's, or the parent's)."""
     from lifecycle.content import content_from_dir
+    from lifecycle.errors import InvalidVersion
+    from policy import PolicyError
 
-    modules, data = content_from_dir(directory)
-    _call(
-        server,
-        token,
-        "POST",
-        "/v1/policies",
+    if not directory.is_dir():
+        remote.fail(f"{directory} is not a directory of .rego modules", remote.USAGE)
+    try:
+        modules, data = content_from_dir(directory)
+    except (InvalidVersion, PolicyError, OSError, ValueError) as exc:
+        remote.fail(f"cannot read {directory}: {exc}", remote.USAGE)
+    body = remote.call(
+        server, token, "POST", "/v1/policies",
         json={"message": message, "modules": modules, "data": data},
-    )
+    )  # fmt: skip
+    remote.echo_json(body) if as_json else typer.echo(f"drafted {remote.version_line(body)}")
 
 
 @policy_app.command("versions")
-def policy_versions(server: ServerOpt = "http://127.0.0.1:8000", token: TokenOpt = "") -> None:
-    """The versions on the server, newest first, with their state."""
-    _call(server, token, "GET", "/v1/policies")
+def policy_versions(
+    server: ServerOpt = remote.DEFAULT_SERVER, token: TokenOpt = "", as_json: JsonOpt = False
+) -> None:
+    """The versions on the server, newest first, with their state, as a table."""
+    body = remote.call(server, token, "GET", "/v1/policies")
+    remote.echo_json(body) if as_json else typer.echo(remote.versions_table(body))
 
 
 @policy_app.command("simulate")
 def policy_simulate(
-    revision: str,
-    last: Annotated[int, typer.Option(help="Replay this many audited decisions.")] = 1000,
-    server: ServerOpt = "http://127.0.0.1:8000",
+    revision: RevisionArg,
+    last: Annotated[int, typer.Option(min=1, help="Replay this many audited decisions.")] = 1000,
+    server: ServerOpt = remote.DEFAULT_SERVER,
     token: TokenOpt = "",
+    as_json: JsonOpt = False,
 ) -> None:
-    """Replay the last N audited decisions under a version; print the flips."""
-    _call(server, token, "POST", f"/v1/policies/{revision}/simulate", params={"last": last})
+    """Replay the last N audited decisions of this profile under the active version and this
+    one; print the flips, and the drift apart."""
+    rev = remote.resolve(server, token, revision)
+    body = remote.call(server, token, "POST", f"/v1/policies/{rev}/simulate", params={"last": last})
+    remote.echo_json(body) if as_json else typer.echo(remote.simulation_report(body))
 
 
 @policy_app.command("approve")
 def policy_approve(
-    revision: str, server: ServerOpt = "http://127.0.0.1:8000", token: TokenOpt = ""
+    revision: RevisionArg,
+    server: ServerOpt = remote.DEFAULT_SERVER,
+    token: TokenOpt = "",
+    as_json: JsonOpt = False,
 ) -> None:
     """Approve a tested, simulated version (not your own draft: four eyes)."""
-    _call(server, token, "POST", f"/v1/policies/{revision}/approve")
+    rev = remote.resolve(server, token, revision)
+    body = remote.call(server, token, "POST", f"/v1/policies/{rev}/approve")
+    remote.echo_json(body) if as_json else typer.echo(remote.version_line(body))
 
 
 @policy_app.command("activate")
 def policy_activate(
-    revision: str, server: ServerOpt = "http://127.0.0.1:8000", token: TokenOpt = ""
+    revision: RevisionArg,
+    server: ServerOpt = remote.DEFAULT_SERVER,
+    token: TokenOpt = "",
+    as_json: JsonOpt = False,
 ) -> None:
     """Activate an approved version; every gateway process swaps to it within a second."""
-    _call(server, token, "POST", f"/v1/policies/{revision}/activate")
+    rev = remote.resolve(server, token, revision)
+    body = remote.call(server, token, "POST", f"/v1/policies/{rev}/activate")
+    remote.echo_json(body) if as_json else typer.echo(remote.version_line(body))
 
 
 @policy_app.command("rollback")
 def policy_rollback(
-    revision: str,
+    revision: RevisionArg,
     reason: Annotated[str, typer.Option(help="Why (to request a rollback).")] = "",
     approve: Annotated[
         bool, typer.Option("--approve", help="Approve another officer's rollback request.")
     ] = False,
-    server: ServerOpt = "http://127.0.0.1:8000",
+    server: ServerOpt = remote.DEFAULT_SERVER,
     token: TokenOpt = "",
+    as_json: JsonOpt = False,
 ) -> None:
     """Request a rollback to an earlier active version, or (--approve) approve one."""
+    if not approve and not reason.strip():
+        remote.fail("a rollback request needs --reason (or --approve to approve one)", remote.USAGE)
+    rev = remote.resolve(server, token, revision)
     if approve:
-        _call(server, token, "POST", f"/v1/policies/{revision}/rollback/approve")
+        body = remote.call(server, token, "POST", f"/v1/policies/{rev}/rollback/approve")
     else:
-        _call(server, token, "POST", f"/v1/policies/{revision}/rollback", json={"reason": reason})
+        body = remote.call(
+            server, token, "POST", f"/v1/policies/{rev}/rollback", json={"reason": reason}
+        )
+    remote.echo_json(body) if as_json else typer.echo(remote.version_line(body))
 
 
 @policy_app.command("log")
 def policy_log(
-    limit: int = 100, server: ServerOpt = "http://127.0.0.1:8000", token: TokenOpt = ""
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many events.")] = 100,
+    server: ServerOpt = remote.DEFAULT_SERVER,
+    token: TokenOpt = "",
+    as_json: JsonOpt = False,
 ) -> None:
     """The lifecycle events of all versions, newest first."""
-    _call(server, token, "GET", "/v1/policies/log", params={"limit": limit})
+    body = remote.call(server, token, "GET", "/v1/policies/log", params={"limit": limit})
+    remote.echo_json(body) if as_json else typer.echo(remote.log_table(body))
 
 
 @audit_app.command("verify")
@@ -319,8 +370,11 @@ def audit_verify(
     since_checkpoint: Annotated[
         int | None,
         typer.Option(
-            help="Tree size of a checkpoint you verified before: check only what came after, "
-            "with consistency proofs from it."
+            min=1,
+            metavar="TREE_SIZE",
+            help="The tree size of a signed checkpoint you verified before (as `audit "
+            "checkpoint` and GET /v1/audit/checkpoint show it): check only what came after, "
+            "with consistency proofs from it.",
         ),
     ] = None,
     public_key: Annotated[
@@ -329,47 +383,67 @@ def audit_verify(
     ] = None,
     workers: Annotated[
         int,
-        typer.Option(help="Worker processes that check spans of the log (default: one per core)."),
+        typer.Option(
+            min=0, help="Worker processes that check spans of the log (default: one per core)."
+        ),
     ] = 0,
 ) -> None:
-    """Recompute the hash chain, the Merkle tree and every checkpoint signature; exit non-zero
-    with the first bad seq."""
+    """Recompute the hash chain, the Merkle tree and every checkpoint signature; exit 1 with
+    the first bad seq. A wrong argument (exit 2) is never reported as a broken log."""
     import base64
+    import binascii
 
-    from audit import verify_log
+    from audit import AuditCheckpoint, latest_checkpoint, verify_log
     from gateway.db import make_engine, session_scope
     from gateway.services import build_signer
 
     settings = _settings()
     if public_key:
-        key = base64.b64decode(public_key, validate=True)
+        try:
+            key = base64.b64decode(public_key, validate=True)
+        except (binascii.Error, ValueError):
+            remote.fail("--public-key is not base64", remote.USAGE)
+        if len(key) != 32:
+            remote.fail("--public-key is not an Ed25519 public key (32 bytes)", remote.USAGE)
     else:
         try:
             key = build_signer(settings).public_key
         except FileNotFoundError:
-            typer.echo("no signing key here: pass --public-key", err=True)
-            raise typer.Exit(2) from None
+            remote.fail("no signing key here: pass --public-key", remote.USAGE)
     engine = make_engine(settings.database_url)
+    unknown: str | None = None
     with session_scope(engine) as session:
-        report = verify_log(
-            session,
-            settings.audit_key_name,
-            key,
-            settings.audit.origin,
-            since=since_checkpoint,
-            workers=workers or os.cpu_count() or 1,
-        )
+        if since_checkpoint is not None and session.get(AuditCheckpoint, since_checkpoint) is None:
+            latest = latest_checkpoint(session)
+            unknown = (
+                f"no signed checkpoint at tree size {since_checkpoint}: --since-checkpoint takes "
+                "the tree size of a checkpoint you verified before"
+                + (f" (the latest is at tree size {latest.tree_size})" if latest else
+                   " (there is none yet: `doelbinding audit checkpoint` signs one)")
+            )  # fmt: skip
+        else:
+            report = verify_log(
+                session,
+                settings.audit_key_name,
+                key,
+                settings.audit.origin,
+                since=since_checkpoint,
+                workers=workers or os.cpu_count() or 1,
+            )
     engine.dispose()
+    if unknown is not None:
+        remote.fail(unknown, remote.USAGE)
+    since = f" after the checkpoint at tree size {since_checkpoint}" if since_checkpoint else ""
     if report.ok:
         typer.echo(
             f"audit log ok: {report.checked} records, {report.checkpoints} checkpoints, "
-            f"{report.tombstones} tombstones; tree size {report.tree_size}, "
+            f"{report.tombstones} tombstones{since}; tree size {report.tree_size}, "
             f"root {base64.b64encode(bytes.fromhex(report.root_hash)).decode()}"
         )
         return
     typer.echo(
         f"audit log BROKEN at seq {report.first_bad_seq}: {report.problem} "
-        f"({report.checked} records verified before it)",
+        f"({report.checked} records verified before it{since})",
         err=True,
     )
     raise typer.Exit(1)

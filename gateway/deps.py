@@ -9,8 +9,9 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.auth import AuthError, AuthFailure, Principal
-from gateway.errors import MissingActivity, UnknownActivity
+from gateway.errors import InvalidHeader, MissingActivity, UnknownActivity
 from gateway.pep import RequestContext
+from gateway.ratelimit import DecisionRateLimit
 from gateway.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT from the identity provider.")
@@ -40,12 +41,23 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+async def get_rate_limit(request: Request) -> DecisionRateLimit:
+    limit: DecisionRateLimit = request.app.state.rate_limit
+    return limit
+
+
+#: The decision routes charge the subject's budget: `rate_limit.charge(principal, cost)`.
+RateLimitDep = Annotated[DecisionRateLimit, Depends(get_rate_limit)]
+
+
 async def get_activity(
     services: ServicesDep,
+    # Required in the OpenAPI document; a missing header is still the 400 of MissingActivity
+    # (gateway/errors.py turns FastAPI's "missing" into it).
     x_processing_activity: Annotated[
-        str | None,
+        str,
         Header(description="The processing activity (verwerkingsactiviteit), e.g. wmo-support."),
-    ] = None,
+    ],
 ) -> str:
     if not x_processing_activity:
         raise MissingActivity()
@@ -60,20 +72,32 @@ ActivityDep = Annotated[str, Depends(get_activity)]
 async def get_context(
     request: Request,
     services: ServicesDep,
-    traceparent: Annotated[str | None, Header(include_in_schema=False)] = None,
+    traceparent: Annotated[
+        str | None,
+        Header(description="W3C trace context; ignored unless valid (never stored as given)."),
+    ] = None,
     x_break_glass_justification: Annotated[
         str | None,
         Header(
             description="Emergency access: a written justification (e.g. a report to Veilig "
             "Thuis under the meldrecht). Passed to the policy as `context.break_glass`; every "
-            "access it allows is flagged for review."
+            "access it allows is flagged for review. Its length is bounded by the register "
+            "(`limits.break_glass_justification`, by default 20 to 2000 characters)."
         ),
     ] = None,
 ) -> RequestContext:
     request_id = str(request.scope.get("state", {}).get("request_id", ""))
     ctx = RequestContext.from_headers(request_id, services.clock(), traceparent)
     justification = (x_break_glass_justification or "").strip()
-    return replace(ctx, break_glass=justification) if justification else ctx
+    if not justification:
+        return ctx
+    bounds = services.register.limits.break_glass_justification
+    if not bounds.min_length <= len(justification) <= bounds.max_length:
+        raise InvalidHeader(
+            "X-Break-Glass-Justification",
+            f"a justification of {bounds.min_length} to {bounds.max_length} characters",
+        )
+    return replace(ctx, break_glass=justification)
 
 
 ContextDep = Annotated[RequestContext, Depends(get_context)]

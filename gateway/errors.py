@@ -6,6 +6,7 @@ Gateway errors (this module) plus the domain packages' errors map to a status he
     ├── MissingActivity        400  no X-Processing-Activity header
     ├── UnknownActivity        400  an activity the register does not know
     ├── InvalidField           422  a request field names something the register refuses
+    ├── InvalidHeader          422  a header out of its bounds (a break-glass justification)
     ├── NotFound               404
     └── Denied                 403  the policy refused; body carries its reasons, no content
 
@@ -24,6 +25,15 @@ Gateway errors (this module) plus the domain packages' errors map to a status he
     NotPrivacyOfficer          403  only privacy officers manage policy versions
     PolicyFourEyes             403  `four_eyes`: the approver is the requester
     LifecycleConflict          409  `lifecycle`: e.g. activating what is untested or unapproved
+    ZaakNotFound, UnknownRoute 404  (the upstream case system, zaken/)
+    UpstreamRejected           422  the upstream refused the body: its field names only
+    UpstreamFailed             502  the upstream failed: audited as a refusal, no data
+    UpstreamTimeout            504  the upstream did not answer in time: likewise
+    AuditEntryInvalid          422  a value the audit trail cannot hold (too long, NUL, lone
+                                    surrogate): the request's fault, refused before any batch
+    BodyTooLarge               413  the body grew past `edge.max_body_bytes` while it was read
+    RateLimited                429  with Retry-After (gateway/ratelimit.py)
+    RequestValidationError     422  FastAPI's own, re-shaped: field and message, never the input
     PolicyError, AuditError, SQLAlchemyError                  503  fail closed: no data
 
 Messages never echo personal data (no BSNs, names or content).
@@ -35,10 +45,11 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from audit import AuditError
+from audit import AuditEntryInvalid, AuditError
 from consent import ConsentNotFound, ConsentValidationError, RecorderNotAllowed
 from exceptions import (
     ExceptionError,
@@ -50,6 +61,7 @@ from exceptions import (
 )
 from gateway import metrics
 from gateway.auth import AuthError, AuthFailure
+from gateway.edge import BodyTooLarge
 from lifecycle import (
     InvalidVersion,
     LifecycleConflict,
@@ -61,6 +73,14 @@ from lifecycle import (
 from lifecycle.register_patch import PatchRefused
 from policy import Decision, PolicyError
 from records import RecordNotFound
+from zaken import (
+    UnknownRoute,
+    UpstreamFailed,
+    UpstreamRejected,
+    UpstreamTimeout,
+    ZaakNotFound,
+    ZakenError,
+)
 
 log = structlog.get_logger("doelbinding.errors")
 
@@ -92,8 +112,21 @@ class InvalidField(GatewayError):
         super().__init__(f"{field}: {message}")
 
 
+class InvalidHeader(GatewayError):
+    def __init__(self, header: str, message: str) -> None:
+        self.header = header
+        self.message = message
+        super().__init__(f"{header}: {message}")
+
+
 class NotFound(GatewayError):
     pass
+
+
+class RateLimited(GatewayError):
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"too many decisions for this subject; retry after {retry_after} s")
 
 
 class Denied(GatewayError):
@@ -114,9 +147,59 @@ def _unprocessable(field: str, message: str) -> JSONResponse:
     )
 
 
+def _text(part: Any, limit: int = 64) -> str | int:
+    # A location can hold a client's dict key: bounded, and valid text.
+    if isinstance(part, int):
+        return part
+    return str(part)[:limit].encode("utf-8", "replace").decode("utf-8")
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, without `input` and `ctx`: the field and what is wrong, never the value
+    (it can be a BSN, record content or a 10 MB string)."""
+    errors = exc.errors()
+    for e in errors:
+        if e.get("type") == "missing" and tuple(e.get("loc", ())) == (
+            "header",
+            "x-processing-activity",
+        ):
+            return to_response(MissingActivity())
+    detail = [
+        {
+            "loc": [_text(p) for p in e.get("loc", ())],
+            "msg": _text(e.get("msg", ""), 300),
+            "type": e.get("type", "value_error"),
+        }
+        for e in errors[:20]
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
 def to_response(exc: Exception) -> JSONResponse:
     """The status and body for `exc`."""
     match exc:
+        case RequestValidationError():
+            return _validation_response(exc)
+        case BodyTooLarge(limit=limit):
+            return _problem(413, "too_large", f"the request body is larger than {limit} bytes")
+        case RateLimited(retry_after=retry_after):
+            resp = _problem(429, "rate_limited", str(exc))
+            resp.headers["Retry-After"] = str(retry_after)
+            return resp
+        case AuditEntryInvalid(field=field, problem=problem):
+            return JSONResponse(
+                {
+                    "detail": [
+                        {
+                            "loc": ["request"],
+                            "msg": f"a value cannot be kept in the audit trail ({field}: "
+                            f"{problem})",
+                            "type": "value_error",
+                        }
+                    ]
+                },
+                status_code=422,
+            )
         case AuthError():
             resp = _problem(
                 401, "unauthenticated", f"a valid bearer token is required: {exc.reason}"
@@ -131,6 +214,11 @@ def to_response(exc: Exception) -> JSONResponse:
             return _problem(400, "processing_activity", str(exc))
         case InvalidField(field=field, message=message):
             return _unprocessable(field, message)
+        case InvalidHeader(header=header, message=message):
+            return JSONResponse(
+                {"detail": [{"loc": ["header", header], "msg": message, "type": "value_error"}]},
+                status_code=422,
+            )
         case ConsentValidationError(field=field, message=message):
             return _unprocessable(field, message)
         case RecorderNotAllowed() | ExceptionNotAllowed():
@@ -170,6 +258,16 @@ def to_response(exc: Exception) -> JSONResponse:
                 },
                 status_code=403,
             )
+        case ZaakNotFound() | UnknownRoute():
+            return _problem(404, "not_found", str(exc))
+        case UpstreamRejected(fields=fields):
+            return _problem(422, "upstream_rejected", str(exc), fields=fields)
+        case UpstreamTimeout():
+            log.error("upstream_timeout")
+            return _problem(504, "upstream_timeout", "the case system did not answer; no data")
+        case UpstreamFailed(detail=detail):
+            log.error("upstream_failed", detail=detail)
+            return _problem(502, "upstream_failed", "the case system failed; no data")
         case PolicyError() | AuditError() | SQLAlchemyError():
             # Fail closed: the engine, the audit trail or the database failed, so no data.
             log.error("fail_closed", error=type(exc).__name__)
@@ -195,6 +293,8 @@ def install(app: FastAPI) -> None:
         return to_response(exc)
 
     for cls in (
+        RequestValidationError,
+        BodyTooLarge,
         GatewayError,
         AuthError,
         RecordNotFound,
@@ -206,5 +306,6 @@ def install(app: FastAPI) -> None:
         PolicyError,
         AuditError,
         SQLAlchemyError,
+        ZakenError,
     ):
         app.add_exception_handler(cls, handler)

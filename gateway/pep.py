@@ -7,7 +7,9 @@
     2. resident   the resident's consents active at decision time → input.consents, and
                   the subject's active four-eyes exceptions for them → input.exceptions
                   (gateway/facts.py: one query per resident)
-    3. decide     policy engine → Decision (any engine error: refusal)
+    3. decide     policy engine → Decision (any engine error: refusal); a resource whose
+                  facts could not be established (`ResourceFacts.refusal`, e.g. a zaaktype
+                  the register does not know) is refused without asking the engine
     4. audit      one record per decision: appended in the caller's transaction, or, for a
                   read on PostgreSQL, by the group-commit writer (announced at step 1)
     5. answer     the route commits, then answers; a denied or failed decision raises
@@ -20,6 +22,7 @@ and the request gets 503. No data leaves without a durable audit record.
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -56,6 +59,31 @@ ENGINE_FAILURE = Decision(
 )
 
 
+# W3C Trace Context, section 3.2: version, trace-id, parent-id, flags in lower-case hex; a
+# future version may add fields after a dash. https://www.w3.org/TR/trace-context/#traceparent-header
+_TRACEPARENT = re.compile(
+    r"(?P<version>[0-9a-f]{2})-(?P<trace>[0-9a-f]{32})-(?P<parent>[0-9a-f]{16})-"
+    r"(?P<flags>[0-9a-f]{2})(?P<rest>-.*)?"
+)
+
+
+def parse_traceparent(value: str | None) -> str | None:
+    """The version-00 traceparent of a valid header (55 characters), or None: version ff,
+    all-zero ids, upper case, a version 00 with more fields, or anything else is invalid."""
+    if not value or len(value) > 512:
+        return None
+    m = _TRACEPARENT.fullmatch(value)
+    if (
+        m is None
+        or m["version"] == "ff"
+        or (m["version"] == "00" and m["rest"] is not None)
+        or m["trace"] == "0" * 32
+        or m["parent"] == "0" * 16
+    ):
+        return None
+    return f"00-{m['trace']}-{m['parent']}-{m['flags']}"
+
+
 @dataclass(frozen=True)
 class RequestContext:
     request_id: str
@@ -69,11 +97,12 @@ class RequestContext:
 
     @classmethod
     def from_headers(cls, request_id: str, now_ns: int, traceparent: str | None) -> RequestContext:
-        """Join the caller's W3C trace (`00-<trace>-<parent>-<flags>`) with a span of our own."""
-        parts = (traceparent or "").split("-")
-        if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
-            return cls(request_id, now_ns, traceparent or "", trace_id=parts[1].lower())
-        return cls(request_id, now_ns)
+        """Join the caller's W3C trace (`00-<trace>-<parent>-<flags>`) with a span of our own.
+        A traceparent that is not valid W3C trace context is ignored, never stored as given."""
+        parsed = parse_traceparent(traceparent)
+        if parsed is None:
+            return cls(request_id, now_ns)
+        return cls(request_id, now_ns, parsed, trace_id=parsed[3:35])
 
     @property
     def details(self) -> dict[str, str]:
@@ -92,6 +121,9 @@ class ResourceFacts:
     resident: str | None  # None: an aggregate (anonymous counts), about no resident
     id: str | None = None
     type: str = "record"
+    #: A refusal the enforcement point records without asking the policy, because the facts
+    #: themselves cannot be established (e.g. a zaaktype the register does not know).
+    refusal: Reason | None = None
 
 
 @dataclass(frozen=True)
@@ -201,8 +233,13 @@ class EnforcementPoint:
         action: str,
         resources: Sequence[ResourceFacts],
         ctx: RequestContext,
+        *,
+        redacted: Callable[[Sequence[str]], Sequence[str]] | None = None,
     ) -> Outcome:
-        """Decide every resource and append one audit record per decision to `session`."""
+        """Decide every resource and append one audit record per decision to `session`.
+
+        `redacted` maps a decision's `redact` onto the fields the answer will withhold (an
+        upstream resource's own field names); the audit record names those."""
         # A read on PostgreSQL tells the group-commit writer its record is on its way.
         with self._announced(session, action) as ticket:
             subject = self.subject_of(principal)
@@ -243,6 +280,10 @@ class EnforcementPoint:
                     ),
                 )
                 inputs.append(inp)
+                if res.refusal is not None:
+                    decisions.append(Decision(allow=False, reasons=(res.refusal,), basis=None))
+                    took.append(-1.0)
+                    continue
                 if failure is None:
                     started = time.perf_counter()
                     try:
@@ -255,7 +296,7 @@ class EnforcementPoint:
                 decisions.append(ENGINE_FAILURE)
                 took.append(-1.0)
             entries = [
-                self._entry(inp, dec, res, active, ctx)
+                self._entry(inp, dec, res, active, ctx, redacted)
                 for inp, dec, res in zip(inputs, decisions, resources, strict=True)
             ]
             self._append(session, entries, own_txn=action == "read", ticket=ticket)
@@ -284,6 +325,7 @@ class EnforcementPoint:
         res: ResourceFacts,
         active: ActivePolicy,
         ctx: RequestContext,
+        redacted: Callable[[Sequence[str]], Sequence[str]] | None = None,
     ) -> AuditEntry:
         act = active.register.activities.get(inp.processing_activity)
         basis: Basis | None = dec.basis
@@ -307,13 +349,14 @@ class EnforcementPoint:
             basis_type=basis.type.value if basis else None,
             basis_ref=basis.ref if basis else None,
             consent_id=basis.ref if basis and basis.type == "consent" else None,
-            redacted=list(dec.redact),
+            redacted=list(redacted(dec.redact) if redacted and dec.allow else dec.redact),
             policy_revision=active.engine.revision,
             request_id=ctx.request_id,
             trace_id=ctx.trace_id,
             span_id=ctx.span_id,
             details=ctx.details,
-            policy_input=inp.to_policy_input(),
+            # A refusal of the enforcement point itself was no policy decision: nothing to replay.
+            policy_input=None if res.refusal is not None else inp.to_policy_input(),
         )
 
     def record_event(

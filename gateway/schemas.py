@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from audit.checks import value_problem
+
+#: The largest sequence number a BIGINT holds: a larger `seq` is a 422, not a database error.
+MAX_SEQ = 2**63 - 1
 
 
 class _Body(BaseModel):
+    """A request body: no unknown fields, and no NUL or lone surrogate in any text (nothing
+    downstream, the database and the audit trail least of all, can hold them)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_or_surrogate(cls, value: Any) -> Any:
+        problem = value_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class RecordCreate(_Body):
@@ -77,8 +99,10 @@ class ConsentCreate(_Body):
         default_factory=list,
         description="Optional: limit the consent to these organisations, e.g. gemeente-zaanstad.",
     )
-    valid_from: datetime | None = Field(default=None, description="RFC 3339; default: now.")
-    valid_until: datetime | None = Field(default=None, description="RFC 3339, with offset.")
+    valid_from: AwareDatetime | None = Field(
+        default=None, description="RFC 3339, with offset; default: now."
+    )
+    valid_until: AwareDatetime | None = Field(default=None, description="RFC 3339, with offset.")
     language: str = Field(default="nl", description="The language of the consent text: nl, en.")
     text_sha256: str | None = Field(
         default=None,
@@ -316,8 +340,9 @@ class AuthZenResourceProperties(_Body):
 
 
 class AuthZenResource(_Body):
-    type: str = Field(default="record", max_length=64)
-    id: str | None = Field(default=None, max_length=128)
+    # The audit record keeps `<type>.<action>` (64 characters) and the id (80).
+    type: str = Field(default="record", min_length=1, max_length=31)
+    id: str | None = Field(default=None, max_length=80)
     properties: AuthZenResourceProperties = Field(default_factory=AuthZenResourceProperties)
 
 

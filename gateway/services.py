@@ -17,8 +17,11 @@ from gateway.pep import ActivePolicy, EnforcementPoint
 from gateway.policy_watcher import LoadedPolicy, PolicyWatcher
 from gateway.pseudonym import Pseudonymizer, load_or_create_key
 from gateway.settings import Settings
+from gateway.upstream import Upstream
 from policy import EngineKind, PolicyEngine, build_engine, load_modules
 from registry import Register, load_register
+from registry.zaaktypes import load_zaaktypes
+from zaken import ZakenClient
 
 
 class EngineHolder:
@@ -50,6 +53,8 @@ class Services:
     checkpointer: Checkpointer | None = None
     #: Keeps this process on the active policy version (None: an engine pinned by the caller).
     policy_watcher: PolicyWatcher | None = None
+    #: Upstream mode: the Zaken API behind the gateway (None: off).
+    upstream: Upstream | None = None
 
     @property
     def register(self) -> Register:
@@ -75,6 +80,8 @@ class Services:
             self.policy_watcher.stop()
         if self.checkpointer is not None:
             self.checkpointer.stop()
+        if self.upstream is not None:
+            self.upstream.client.close()
 
     def install_policy(self, loaded: LoadedPolicy) -> None:
         """Swap in a fully built version: its engine and its register, in one assignment."""
@@ -154,10 +161,25 @@ def build_services(
         clock=clock,
         checkpointer=checkpointer,
         policy_watcher=watcher,
+        upstream=build_upstream(settings, register),
     )
     if watcher is not None:
         watcher.bind(services.install_policy)
     return services
+
+
+def build_upstream(settings: Settings, register: Register) -> Upstream | None:
+    """The upstream Zaken API and this deployment's zaaktype mapping, if configured."""
+    zs = settings.zaken
+    if not zs.url:
+        return None
+    client = ZakenClient(
+        zs.url,
+        zs.client_id,
+        zs.secret.get_secret_value() if zs.secret else "",
+        timeout=zs.timeout_seconds,
+    )
+    return Upstream(client, load_zaaktypes(register, zs.zaaktypes_file))
 
 
 def build_signer(settings: Settings) -> NoteSigner:

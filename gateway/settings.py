@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
+from limits import parse_many
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -113,6 +114,45 @@ class AuditSettings(BaseModel):
     )
 
 
+class EdgeSettings(BaseModel):
+    """Limits at the edge, before and around the policy (docs/security.md)."""
+
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="The largest request body, in bytes: 413 beyond it, counted while it is "
+        "read (chunked bodies too) and before authentication.",
+    )
+    hsts_max_age_seconds: int = Field(
+        default=31_536_000,
+        ge=0,
+        description="`Strict-Transport-Security: max-age=…` on every response served over "
+        "https (the scheme uvicorn reports: X-Forwarded-Proto only from --forwarded-allow-ips). "
+        "0: no HSTS header.",
+    )
+    rate_limit: str = Field(
+        default="600/minute",
+        description="Decisions per subject on the decision routes (AuthZEN, record reads), "
+        "moving window, in the `limits` notation (`N/second|minute|hour`); 429 with "
+        "Retry-After beyond it. An AuthZEN batch counts each evaluation.",
+    )
+    rate_limit_case_system: str = Field(
+        default="6000/minute",
+        description="The same for a case system's token, which decides for many users.",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the counts live (a `limits` storage URI). `memory://` counts per "
+        "process; replicas that must share one budget use e.g. `redis://host:6379`.",
+    )
+
+    @model_validator(mode="after")
+    def _limits_parse(self) -> EdgeSettings:
+        for value in (self.rate_limit, self.rate_limit_case_system):
+            parse_many(value)  # ValueError on nonsense, at start-up rather than per request
+        return self
+
+
 class OidcSettings(BaseModel):
     issuer: str = Field(
         default="",
@@ -172,6 +212,25 @@ class WebSettings(BaseModel):
     )
 
 
+class ZakenSettings(BaseModel):
+    url: str = Field(
+        default="",
+        description="Upstream mode: the base URL of a ZGW Zaken API (a zaakregistratiecomponent, "
+        "e.g. https://open-zaak.example/zaken/api/v1). Empty: upstream mode off.",
+    )
+    client_id: str = Field(default="", description="The gateway's ZGW client id upstream.")
+    secret: SecretStr | None = Field(
+        default=None, description="The secret of that client id (signs its HS256 ZGW JWT)."
+    )
+    timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Wait this long for the upstream, then refuse (504)."
+    )
+    zaaktypes_file: Path | None = Field(
+        default=None,
+        description="The deployment's zaaktype mapping. Empty: registry/zaaktypes/<profile>.yaml.",
+    )
+
+
 class MetricsSettings(BaseModel):
     token: SecretStr | None = Field(
         default=None,
@@ -210,6 +269,8 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    zaken: ZakenSettings = Field(default_factory=ZakenSettings)
+    edge: EdgeSettings = Field(default_factory=EdgeSettings)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> Settings:
@@ -219,6 +280,8 @@ class Settings(BaseSettings):
                 missing.append("DOELBINDING_AUTH__JWKS_URL")
             if self.pseudonym_key is None:
                 missing.append("DOELBINDING_PSEUDONYM_KEY")
+            if self.zaken.url and self.zaken.secret is None:
+                missing.append("DOELBINDING_ZAKEN__SECRET")
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}")
         return self

@@ -29,9 +29,14 @@ class InvalidVersion(PolicyVersionError):
 
 
 class LifecycleConflict(PolicyVersionError):
-    def __init__(self, revision: str, state: str, message: str) -> None:
+    """`reason` is a stable key for what is in the way (`untested`, `test_failed`,
+    `not_simulated`, `not_approved`, …), for a console to word in the officer's language."""
+
+    def __init__(self, revision: str, state: str, message: str, reason: str = "") -> None:
         self.revision = revision
         self.state = state
+        self.message = message
+        self.reason = reason
         super().__init__(f"policy version {revision} ({state}): {message}")
 
 

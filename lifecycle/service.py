@@ -166,14 +166,18 @@ def create_draft(
     parent = parent or active_revision(session)
     if data is None:
         if parent is None:
-            raise LifecycleConflict("-", "none", "no parent version to take the data from")
+            raise LifecycleConflict(
+                "-", "none", "no parent version to take the data from", "no_parent"
+            )
         data = get_version(session, parent).data
     elif parent is not None:
         get_version(session, parent)
     validate(modules, data)
     rev = version_revision(modules, data)
     if session.get(PolicyVersion, rev) is not None:
-        raise LifecycleConflict(rev, "exists", "a version with exactly this content exists")
+        raise LifecycleConflict(
+            rev, "exists", "a version with exactly this content exists", "exists"
+        )
     version = PolicyVersion(
         revision=rev,
         parent=parent,
@@ -237,7 +241,9 @@ def approve(session: Session, revision: str, approver: str, now_ns: int) -> Vers
     st = status(session, revision)
     _require_checked(st)
     if st.state is not VersionState.TESTED:
-        raise LifecycleConflict(revision, st.state, "only a tested version can be approved")
+        raise LifecycleConflict(
+            revision, st.state, "only a tested version can be approved", "not_tested"
+        )
     if approver == st.version.author:
         raise PolicyFourEyes(
             f"{approver} drafted this version and asks for it; a second privacy officer "
@@ -253,19 +259,33 @@ def _require_checked(st: VersionStatus) -> None:
     rev = st.version.revision
     test = st.last(VersionEvent.TESTED)
     if test is None:
-        raise LifecycleConflict(rev, st.state, "it has not been tested; run the decision tables")
-    if not test.details.get("passed"):
-        summary = test.details.get("summary", {})
-        errors = test.details.get("compile_errors") or []
-        why = (
-            f"it does not compile ({errors[0].get('message')})"
-            if errors
-            else f"its decision tables fail: {summary.get('failed')} of "
-            f"{summary.get('total')} cases"
+        raise LifecycleConflict(
+            rev, st.state, "it has not been tested; run the decision tables", "untested"
         )
-        raise LifecycleConflict(rev, st.state, why)
+    if not test.details.get("passed"):
+        raise LifecycleConflict(rev, st.state, test_failure(test.details), "test_failed")
     if not st.simulated:
-        raise LifecycleConflict(rev, st.state, "it has no simulation report; simulate it first")
+        raise LifecycleConflict(
+            rev, st.state, "it has no simulation report; simulate it first", "not_simulated"
+        )
+
+
+def test_failure(report: Mapping[str, Any]) -> str:
+    """Why a test report does not let a version through, in one sentence: which engine
+    refused it and where, or how many cases fail or the engines disagree on."""
+    errors = report.get("compile_errors") or []
+    if errors:
+        e = errors[0]
+        engine = {"regopy": "regopy", "opa": "OPA"}.get(e.get("engine"), "the engine")
+        where = f"{e['file']}:{e['line']}: " if e.get("file") and e.get("line") else ""
+        profile = f" (profile {e['profile']})" if e.get("profile") else ""
+        return f"{engine} refuses it: {where}{e.get('message')}{profile}"
+    summary = report.get("summary", {})
+    why = f"its decision tables fail: {summary.get('failed')} of {summary.get('total')} cases"
+    disagree = (report.get("disagreements") or {}).get("count")
+    if disagree:
+        why += f"; regopy and OPA decide {disagree} of them differently"
+    return why
 
 
 def activate(
@@ -275,11 +295,14 @@ def activate(
     _lock(session)
     st = status(session, revision)
     if st.state is VersionState.ACTIVE:
-        raise LifecycleConflict(revision, st.state, "it is already active")
+        raise LifecycleConflict(revision, st.state, "it is already active", "already_active")
     _require_checked(st)
     if st.state is not VersionState.APPROVED:
         raise LifecycleConflict(
-            revision, st.state, "a second privacy officer must approve it before activation"
+            revision,
+            st.state,
+            "a second privacy officer must approve it before activation",
+            "not_approved",
         )
     previous = active_revision(session)
     approval = st.last(VersionEvent.APPROVED)
@@ -302,7 +325,10 @@ def request_rollback(
     st = status(session, revision)
     if st.state is not VersionState.RETIRED:
         raise LifecycleConflict(
-            revision, st.state, "a rollback goes back to a version that was active before"
+            revision,
+            st.state,
+            "a rollback goes back to a version that was active before",
+            "not_retired",
         )
     _event(session, revision, VersionEvent.ROLLBACK_REQUESTED, actor, now_ns, {"reason": reason})
     return st
@@ -315,11 +341,15 @@ def approve_rollback(
     _lock(session)
     st = status(session, revision)
     if st.state is not VersionState.RETIRED:
-        raise LifecycleConflict(revision, st.state, "only a retired version can be rolled back to")
+        raise LifecycleConflict(
+            revision, st.state, "only a retired version can be rolled back to", "not_retired"
+        )
     request = st.last(VersionEvent.ROLLBACK_REQUESTED)
     done = st.last(VersionEvent.ROLLED_BACK)
     if request is None or (done is not None and (done.id or 0) > (request.id or 0)):
-        raise LifecycleConflict(revision, st.state, "no open rollback request; request one first")
+        raise LifecycleConflict(
+            revision, st.state, "no open rollback request; request one first", "no_rollback_request"
+        )
     if request.actor == approver:
         raise PolicyFourEyes(
             f"{approver} requested this rollback; a second privacy officer must approve it "

@@ -129,6 +129,21 @@ class Municipality(_Frozen):
     organisation: str
 
 
+class TextLength(_Frozen):
+    min_length: int = Field(ge=1)
+    max_length: int = Field(ge=1)
+
+
+class Limits(_Frozen):
+    """Limits the register sets on what a request may carry (docs/security.md)."""
+
+    break_glass_justification: TextLength = Field(
+        default=TextLength(min_length=20, max_length=2000),
+        description="A written justification for emergency access: long enough to say why, "
+        "short enough for the append-only trail.",
+    )
+
+
 class Register(_Frozen):
     """The default register merged with one municipality profile."""
 
@@ -145,6 +160,7 @@ class Register(_Frozen):
     teams: dict[str, Team]
     mandates: dict[str, tuple[str, ...]]
     regional_services: dict[str, RegionalService] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
 
     def legal_bases(self) -> dict[str, str]:
         """Every article the register can give as a basis: `activity:<id>`/`flow:<id>` → article."""

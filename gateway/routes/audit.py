@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from audit import (
     AuditRecord,
@@ -30,6 +30,7 @@ from gateway.db import session_scope
 from gateway.deps import PrincipalDep, ServicesDep
 from gateway.errors import NotFound
 from gateway.schemas import (
+    MAX_SEQ,
     AuditEntryPublic,
     AuditExport,
     CheckpointPublic,
@@ -89,8 +90,8 @@ def get_public_key(services: ServicesDep) -> PublicKeyPublic:
 @router.get("/proofs/inclusion", response_model=InclusionProofPublic)
 def get_inclusion_proof(
     services: ServicesDep,
-    seq: Annotated[int, Query(gt=0)],
-    tree_size: Annotated[int | None, Query(gt=0)] = None,
+    seq: Annotated[int, Query(gt=0, le=MAX_SEQ)],
+    tree_size: Annotated[int | None, Query(gt=0, le=MAX_SEQ)] = None,
 ) -> InclusionProofPublic:
     """The audit path of entry `seq` (leaf index seq - 1) in the tree of `tree_size`
     (default: the latest checkpoint), RFC 9162 §2.1.3."""
@@ -108,8 +109,8 @@ def get_inclusion_proof(
 @router.get("/proofs/consistency", response_model=ConsistencyProofPublic)
 def get_consistency_proof(
     services: ServicesDep,
-    first: Annotated[int, Query(gt=0)],
-    second: Annotated[int, Query(gt=0)],
+    first: Annotated[int, Query(gt=0, le=MAX_SEQ)],
+    second: Annotated[int, Query(gt=0, le=MAX_SEQ)],
 ) -> ConsistencyProofPublic:
     """The proof that the tree of `second` entries extends that of `first`, RFC 9162 §2.1.4."""
     with _proofs_available(), session_scope(services.db) as session:
@@ -124,7 +125,9 @@ def _may_read(services: Services, principal: Principal, record: AuditRecord) -> 
 
 
 @router.get("/entries/{seq}", response_model=AuditEntryPublic)
-def get_entry(seq: int, services: ServicesDep, principal: PrincipalDep) -> AuditEntryPublic:
+def get_entry(
+    seq: Annotated[int, Path(gt=0, le=MAX_SEQ)], services: ServicesDep, principal: PrincipalDep
+) -> AuditEntryPublic:
     """One audit entry and its leaf bytes. Privacy officers: any; residents: their own."""
     with session_scope(services.db) as session:
         record = session.get(AuditRecord, seq)
@@ -156,7 +159,7 @@ def export(
     services: ServicesDep,
     principal: PrincipalDep,
     fmt: Annotated[ExportFormat, Query(alias="format", description="ldv or adl")],
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(gt=0, le=5000)] = 1000,
 ) -> AuditExport:
     """Logboek Dataverwerkingen (`ldv`) or Authorization Decision Log (`adl`) records, in seq

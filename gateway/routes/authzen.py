@@ -28,7 +28,7 @@ from fastapi import APIRouter, Request
 
 from gateway.auth import RESIDENT_ROLE, Principal
 from gateway.db import session_scope
-from gateway.deps import ContextDep, PrincipalDep, ServicesDep
+from gateway.deps import ContextDep, PrincipalDep, RateLimitDep, ServicesDep
 from gateway.errors import InvalidField
 from gateway.pep import RequestContext, ResourceFacts
 from gateway.schemas import (
@@ -79,8 +79,10 @@ def evaluation(
     services: ServicesDep,
     caller: PrincipalDep,
     ctx: ContextDep,
+    rate_limit: RateLimitDep,
 ) -> AuthZenDecision:
     """Decide one access request (AuthZEN Access Evaluation API); every decision is audited."""
+    rate_limit.charge(caller)
     ev = _prepare(services, caller, body.subject, body.action, body.resource, body.context, ctx)
     request_id = ctx.request_id or uuid.uuid4().hex
     answers, failure = _run(services, [ev], "execute_all", request_id)
@@ -95,6 +97,7 @@ def evaluations(
     services: ServicesDep,
     caller: PrincipalDep,
     ctx: ContextDep,
+    rate_limit: RateLimitDep,
 ) -> AuthZenEvaluations | AuthZenDecision:
     """Decide several requests (AuthZEN Access Evaluations API).
 
@@ -104,6 +107,7 @@ def evaluations(
     request is a single evaluation and gets a single answer. An item that cannot be mapped
     onto a decision (e.g. no processing activity) is `decision: false` with `context.error`.
     """
+    rate_limit.charge(caller, cost=len(body.evaluations) or 1)
     request_id = ctx.request_id or uuid.uuid4().hex
     if not body.evaluations:
         if body.subject is None or body.action is None or body.resource is None:

@@ -18,7 +18,7 @@ from gateway.clock import rfc3339
 from gateway.db import session_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
 from gateway.errors import InvalidField, NotFound
-from gateway.schemas import AccessLog, AccessLogEntry, LegalBasisPublic
+from gateway.schemas import MAX_SEQ, AccessLog, AccessLogEntry, LegalBasisPublic
 from registry import Register
 
 router = APIRouter(prefix="/v1/me", tags=["residents"])
@@ -127,7 +127,9 @@ def access_log(
     until: Annotated[date | None, Query(alias="to", description="Last day (YYYY-MM-DD).")] = None,
     category: Annotated[str | None, Query(description="A data category, e.g. health.")] = None,
     limit: Annotated[int, Query(gt=0, le=200)] = 50,
-    before_seq: Annotated[int | None, Query(gt=0, description="For the next page.")] = None,
+    before_seq: Annotated[
+        int | None, Query(gt=0, le=MAX_SEQ, description="For the next page.")
+    ] = None,
 ) -> AccessLog:
     """Every access to your data, newest first: when, which activity and purpose, on what basis,
     by which organisation, team and role, and whether it was allowed."""
@@ -150,7 +152,8 @@ def access_log(
             limit=limit,
             before_seq=before_seq,
             since=_day(since) if since else None,
-            until=_day(until + timedelta(days=1)) if until else None,
+            # The last day there is has no day after it, and needs no upper bound.
+            until=_day(until + timedelta(days=1)) if until and until < date.max else None,
             category=category,
         )
         entries = [to_entry(reg, r) for r in records]

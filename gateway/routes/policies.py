@@ -8,22 +8,20 @@ processes within `policy.watch_interval_seconds` (gateway/policy_watcher.py).
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from audit import AuditEntry, AuditRecord
+from audit import AuditEntry
 from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.db import session_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
 from gateway.pep import RequestContext
 from gateway.services import Services
-from lifecycle import NotPrivacyOfficer, PolicyVersionEvent, VersionEvent, service
+from lifecycle import NotPrivacyOfficer, PolicyVersionEvent, VersionEvent, impact, service
 from lifecycle.checks import replay, run_tests
 from lifecycle.content import decision_revision
 from lifecycle.register_diff import register_changes
@@ -33,7 +31,6 @@ from lifecycle.service import VersionStatus
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
 PRIVACY_OFFICER = "privacy_officer"
-EXAMPLES_PER_GROUP = 3
 
 
 class DraftIn(BaseModel):
@@ -77,6 +74,10 @@ class VersionPublic(BaseModel):
     created_at: str
     state: str
     tests_passed: bool
+    test_status: str = Field(
+        description="The latest test run: `passed`, `failed`, or `not_run` (the shipped "
+        "version is activated at first start without a test run on the server)."
+    )
     simulated: bool
     approved_by: str | None
     events: list[EventPublic]
@@ -95,6 +96,8 @@ def _officer(principal: Principal) -> Principal:
 
 def _event_public(e: PolicyVersionEvent) -> EventPublic:
     short = {k: v for k, v in e.details.items() if k not in ("cases", "groups", "coverage")}
+    if isinstance(short.get("drift"), dict):
+        short["drift"] = short["drift"].get("count")
     return EventPublic(
         revision=e.revision, event=e.event, actor=e.actor, at=rfc3339(e.at_ns), summary=short
     )
@@ -103,6 +106,7 @@ def _event_public(e: PolicyVersionEvent) -> EventPublic:
 def _public(st: VersionStatus, profile: str, *, content: bool = False) -> VersionPublic:
     v = st.version
     approval = st.last(VersionEvent.APPROVED)
+    test = st.last(VersionEvent.TESTED)
     return VersionPublic(
         revision=v.revision,
         decision_revision=decision_revision(v.modules, v.data, profile),
@@ -112,6 +116,7 @@ def _public(st: VersionStatus, profile: str, *, content: bool = False) -> Versio
         created_at=rfc3339(v.created_at_ns),
         state=st.state.value,
         tests_passed=st.tests_passed,
+        test_status="not_run" if test is None else "passed" if st.tests_passed else "failed",
         simulated=st.simulated,
         approved_by=approval.actor if approval else None,
         events=[_event_public(e) for e in st.events],
@@ -269,36 +274,21 @@ def simulate_version(
     ctx: ContextDep,
     last: Annotated[int, Query(ge=1, le=100_000, description="How many decisions.")] = 1000,
 ) -> dict[str, Any]:
-    """Replay the last `last` audited decisions' stored, pseudonymised policy inputs under the
-    version; report every decision that would flip, grouped by reason, activity and category."""
+    """Replay the stored, pseudonymised policy inputs of the last `last` audited decisions
+    made for this deployment's profile under the active version and under this one; report
+    every decision that would flip (grouped by reason, activity and category), and, apart,
+    the drift between what was recorded and what the active version decides."""
     _officer(principal)
+    profile = services.settings.profile
     with session_scope(services.db) as session:
-        version = service.get_version(session, revision)
-        modules, data = dict(version.modules), dict(version.data)
-        rows = session.execute(
-            select(
-                col(AuditRecord.seq),
-                col(AuditRecord.processing_activity),
-                col(AuditRecord.category),
-                col(AuditRecord.allowed),
-                col(AuditRecord.reason_codes),
-                col(AuditRecord.policy_revision),
-                col(AuditRecord.resident),
-                col(AuditRecord.record_id),
-                col(AuditRecord.subject_roles),
-                col(AuditRecord.policy_input),
-            )
-            .where(col(AuditRecord.event_type).not_like("policy.%"))
-            .order_by(col(AuditRecord.seq).desc())
-            .limit(last)
-        ).all()
-    stored = [r for r in rows if r.policy_input]
+        plan = impact.plan(session, revision, profile, last)
     decided, error = replay(
-        modules, data, services.settings.profile, [r.policy_input for r in stored]
+        (plan.active.modules, plan.active.data),
+        (plan.draft.modules, plan.draft.data),
+        profile,
+        [s.policy_input for s in plan.replay],
     )
-    report = _simulation_report(
-        revision, services.settings.profile, len(rows), stored, decided, error
-    )
+    report = impact.report(plan, decided, error)
     with session_scope(services.db) as session:
         service.record_simulation(session, revision, principal.sub, ctx.now_ns, report)
         _audit(
@@ -311,78 +301,10 @@ def simulate_version(
                 "version": revision,
                 "replayed": str(report["replayed"]),
                 "flips": str(report["flips"]),
+                "drift": str(report["drift"]["count"]),
             },
         )
     return report
-
-
-def _simulation_report(
-    revision: str,
-    profile: str,
-    considered: int,
-    stored: list[Any],
-    decided: list[dict[str, Any] | None],
-    error: str | None,
-) -> dict[str, Any]:
-    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
-    changed_reasons = 0
-    revisions: Counter[str] = Counter()
-    for row, new in zip(stored, decided, strict=False):
-        revisions[row.policy_revision] += 1
-        after: dict[str, Any] = new or {
-            "allow": False,
-            "reasons": ["policy_engine_unavailable"],
-            "basis": None,
-        }
-        before: dict[str, Any] = {"allow": bool(row.allowed), "reasons": list(row.reason_codes)}
-        if after["allow"] == before["allow"]:
-            changed_reasons += after["reasons"] != before["reasons"]
-            continue
-        direction = "allow_to_deny" if before["allow"] else "deny_to_allow"
-        # The reason that changed: the new denial's, or the denial that no longer holds.
-        reasons = after["reasons"] if before["allow"] else before["reasons"]
-        key = (
-            direction,
-            reasons[0] if reasons else "",
-            row.processing_activity,
-            row.category or "",
-        )
-        groups.setdefault(key, []).append(
-            {
-                "seq": row.seq,
-                "resident": row.resident,
-                "record": row.record_id,
-                "roles": list(row.subject_roles),
-                "decided_by": row.policy_revision,
-                "before": before,
-                "after": after,
-            }
-        )
-    flips = sum(len(v) for v in groups.values())
-    return {
-        "revision": revision,
-        "profile": profile,
-        "considered": considered,
-        "replayed": len(decided),
-        "skipped_without_input": considered - len(stored),
-        "error": error,
-        "flips": flips,
-        "allow_to_deny": sum(len(v) for k, v in groups.items() if k[0] == "allow_to_deny"),
-        "deny_to_allow": sum(len(v) for k, v in groups.items() if k[0] == "deny_to_allow"),
-        "reasons_changed_same_outcome": changed_reasons,
-        "decided_by": dict(revisions),
-        "groups": [
-            {
-                "direction": k[0],
-                "reason": k[1],
-                "activity": k[2],
-                "category": k[3],
-                "count": len(v),
-                "examples": v[:EXAMPLES_PER_GROUP],
-            }
-            for k, v in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        ],
-    }
 
 
 @router.post("/{revision}/approve", response_model=VersionPublic)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, status
 
 from gateway.clock import rfc3339
 from gateway.db import read_scope, session_scope
-from gateway.deps import ActivityDep, ContextDep, PrincipalDep, ServicesDep
+from gateway.deps import ActivityDep, ContextDep, PrincipalDep, RateLimitDep, ServicesDep
 from gateway.errors import InvalidField
+from gateway.listing import listing
 from gateway.pep import ResourceFacts
 from gateway.schemas import (
     HandoverRequest,
@@ -137,6 +138,7 @@ def read_record(
     principal: PrincipalDep,
     activity: ActivityDep,
     ctx: ContextDep,
+    rate_limit: RateLimitDep,
 ) -> RecordPublic:
     """Read one record, if the policy allows it under the declared processing activity.
 
@@ -144,6 +146,7 @@ def read_record(
     come back as null and are named in `redacted`; the audit record names them too. Send
     `X-Break-Glass-Justification` for emergency access or a report under the meldrecht.
     """
+    rate_limit.charge(principal)
     with read_scope(services.db) as session:
         record = get_record(session, record_id)
         outcome = services.pep.decide(session, principal, activity, "read", [_facts(record)], ctx)
@@ -202,8 +205,10 @@ def list_resident_records(
     principal: PrincipalDep,
     activity: ActivityDep,
     ctx: ContextDep,
+    rate_limit: RateLimitDep,
 ) -> RecordList:
     """The resident's records that the policy allows, and how many it withheld."""
+    rate_limit.charge(principal)
     with read_scope(services.db) as session:
         records = list_for_resident(session, services.pseudonymize(resident))
         outcome = services.pep.decide(
@@ -211,7 +216,7 @@ def list_resident_records(
         )
     if outcome.failure is not None:
         raise outcome.failure
-    allowed = [(r, d) for r, d in zip(records, outcome.decisions, strict=True) if d.allow]
+    listed = listing(records, [[d] for d in outcome.decisions])
     return RecordList(
-        records=[_public(r, d) for r, d in allowed], withheld=len(records) - len(allowed)
+        records=[_public(r, ds[0]) for r, ds in listed.allowed], withheld=listed.withheld
     )

@@ -125,11 +125,70 @@ def test_the_review_queue_works_without_javascript(browser: Browser, gateway: Ga
     page.goto("/console/reviews")
     item = page.locator(".review-queue > li").first
     expect(item).to_contain_text(WHY)
+    item.get_by_label("Justified", exact=True).check()
     item.get_by_label("Review comment").fill("Justified: crisis at night.")
-    item.get_by_role("button", name="Mark as reviewed").click()
+    item.get_by_role("button", name="Record the review").click()
     expect(page.get_by_role("status")).to_have_text("The review is recorded.")
     expect(page.get_by_text("Justified: crisis at night.").first).to_be_visible()
     context.close()
+
+
+EXCEPTION_WHY = "Colleague of wt-oost on leave until Monday; the case goes on."
+
+
+def read_under_an_exception(gateway: Gateway) -> None:
+    """u-bert (wt-west) asks for an exception on Sanne's debts in wt-oost, team lead u-tom
+    approves it, u-bert reads the record."""
+    bert = gateway.headers("u-bert", "team_generalist", "wmo-support", ("wt-west",))
+    asked = httpx.post(
+        f"{gateway.url}/v1/exceptions",
+        json={"resident": "999990019", "categories": ["debts"],
+              "processing_activities": ["wmo-support"], "justification": EXCEPTION_WHY},
+        headers=bert,
+    )  # fmt: skip
+    assert asked.status_code == 201, asked.text
+    lead = gateway.headers("u-tom", "team_lead", "wmo-support")
+    ok = httpx.post(f"{gateway.url}/v1/exceptions/{asked.json()['id']}/approve", headers=lead)
+    assert ok.status_code == 200, ok.text
+    assert httpx.get(f"{gateway.url}/v1/records/r-demo-debts", headers=bert).status_code == 200
+
+
+def test_the_review_queue_shows_an_exceptions_reason_and_a_not_justified_mark(
+    browser: Browser, gateway: Gateway
+):
+    read_under_an_exception(gateway)
+    page = officer_page(browser, gateway, "u-fg-2")
+    page.goto("/console/reviews")
+    item = page.locator(".review-queue > li", has_text=EXCEPTION_WHY)
+    expect(item).to_contain_text("four-eyes exception")
+    expect(item).to_contain_text("Requested by")
+    expect(item).to_contain_text("u-bert")
+    expect(item).to_contain_text("u-tom")
+    expect(item).not_to_contain_text("(none)")
+    item.get_by_label("Not justified").check()
+    item.get_by_label("Review comment").fill("The own colleague was reachable that day.")
+    item.get_by_role("button", name="Record the review").click()
+    expect(page.get_by_role("status")).to_contain_text("marked not justified")
+    done = page.locator("li.entry-not-justified", has_text=EXCEPTION_WHY)
+    expect(done.locator(".badge")).to_have_text("Not justified")
+    expect(done).to_contain_text("The own colleague was reachable that day.")
+    problems = {}
+    for lang in ("en", "nl"):
+        for path in ("/console/reviews", "/console/flows"):
+            page.goto(f"{path}?lang={lang}")
+            bad = [v["id"] for v in axe(page) if v["impact"] in ("serious", "critical")]
+            if bad:
+                problems[f"{lang} {path}"] = bad
+    page.goto("/console/flows?lang=nl")
+    expect(page.locator("#not-justified")).to_contain_text(
+        "Toegang als niet terecht beoordeeld in deze periode: 1"
+    )
+    page.goto("/console/reviews?lang=nl")
+    done = page.locator("li.entry-not-justified", has_text=EXCEPTION_WHY)
+    expect(done.locator(".badge")).to_have_text("Niet terecht")
+    expect(done).to_contain_text("Reden van de uitzondering")
+    page.context.close()
+    assert problems == {}
 
 
 def main(out: Path) -> None:

@@ -69,6 +69,11 @@ def hs256_token(payload: dict[str, Any], secret: bytes, **header: Any) -> str:
     return f"{signing_input}.{b64url(mac)}"
 
 
+def _kid(key: ec.EllipticCurvePrivateKey) -> dict[str, str]:
+    """The header that names the dev key, which the dev verifier requires."""
+    return {"kid": key_id(key.public_key())}
+
+
 def failure(verifier: TokenVerifier, token: str) -> AuthError:
     with pytest.raises(AuthError) as info:
         verifier.verify(token)
@@ -166,7 +171,10 @@ def test_wrong_audience(dev_key, dev_verifier):
 
 def test_signature_by_another_key_is_refused(dev_key, dev_verifier):
     other = ec.generate_private_key(ec.SECP256R1())
-    assert failure(dev_verifier, dev_token(other)).reason is AuthFailure.BAD_SIGNATURE
+    # Naming its own key: unknown. Naming the dev key (its kid is public): a bad signature.
+    assert failure(dev_verifier, dev_token(other)).reason is AuthFailure.UNKNOWN_KEY
+    forged = jwt.encode(claims(), other, algorithm="ES256", headers=_kid(dev_key))
+    assert failure(dev_verifier, forged).reason is AuthFailure.BAD_SIGNATURE
 
 
 def test_tampered_payload_is_refused(dev_key, dev_verifier):
@@ -175,8 +183,8 @@ def test_tampered_payload_is_refused(dev_key, dev_verifier):
     assert failure(dev_verifier, f"{head}.{forged}.{sig}").reason is AuthFailure.BAD_SIGNATURE
 
 
-def test_alg_none_is_refused(dev_verifier):
-    token = unsigned_token({"alg": "none", "typ": "JWT"}, claims())
+def test_alg_none_is_refused(dev_key, dev_verifier):
+    token = unsigned_token({"alg": "none", "typ": "JWT", **_kid(dev_key)}, claims())
     assert failure(dev_verifier, token).reason is AuthFailure.ALGORITHM_NOT_ALLOWED
 
 
@@ -184,18 +192,18 @@ def test_hs256_with_the_public_key_as_secret_is_refused(dev_key, dev_verifier):
     pem = dev_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    token = hs256_token(claims(), pem)
+    token = hs256_token(claims(), pem, **_kid(dev_key))
     assert failure(dev_verifier, token).reason is AuthFailure.ALGORITHM_NOT_ALLOWED
 
 
-@pytest.mark.parametrize("token", ["", "abc", "a.b.c", "....", "eyJhbGciOiJFUzI1NiJ9.e30"])
+@pytest.mark.parametrize("token", ["", "abc", "a.b.c", "....", "WzFd.e30.", "é.e30."])
 def test_garbage_is_a_malformed_token(dev_verifier, token):
     assert failure(dev_verifier, token).reason is AuthFailure.MALFORMED_TOKEN
 
 
 @pytest.mark.parametrize("claim", ["sub", "roles", "municipality", "exp", "iss", "aud"])
 def test_missing_claim(dev_key, dev_verifier, claim):
-    token = jwt.encode(claims(**{claim: ...}), dev_key, algorithm="ES256")
+    token = jwt.encode(claims(**{claim: ...}), dev_key, algorithm="ES256", headers=_kid(dev_key))
     err = failure(dev_verifier, token)
     assert (err.reason, err.claim) == (AuthFailure.MISSING_CLAIM, claim)
 
@@ -217,19 +225,26 @@ def test_missing_claim(dev_key, dev_verifier, claim):
     ],
 )
 def test_invalid_claim(dev_key, dev_verifier, claim, value):
-    token = jwt.encode(claims(**{claim: value}), dev_key, algorithm="ES256")
+    token = jwt.encode(claims(**{claim: value}), dev_key, algorithm="ES256", headers=_kid(dev_key))
     err = failure(dev_verifier, token)
     assert (err.reason, err.claim) == (AuthFailure.INVALID_CLAIM, claim)
 
 
 def test_org_and_teams_are_optional(dev_key, dev_verifier):
-    token = jwt.encode(claims(org=..., teams=...), dev_key, algorithm="ES256")
+    token = jwt.encode(
+        claims(org=..., teams=...), dev_key, algorithm="ES256", headers=_kid(dev_key)
+    )
     principal = dev_verifier.verify(token)
     assert (principal.organisation, principal.teams) == ("", ())
 
 
 def test_error_text_never_echoes_claim_values(dev_key, dev_verifier):
-    token = jwt.encode(claims(roles="999999990", sub="999999990"), dev_key, algorithm="ES256")
+    token = jwt.encode(
+        claims(roles="999999990", sub="999999990"),
+        dev_key,
+        algorithm="ES256",
+        headers=_kid(dev_key),
+    )
     err = failure(dev_verifier, token)
     assert "999999990" not in str(err)
     assert token not in str(err)

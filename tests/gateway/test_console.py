@@ -46,6 +46,29 @@ def test_catalogues_have_both_languages():
     assert all(en and nl for en, nl in CATALOGUE.values())
 
 
+def test_every_lifecycle_event_and_refusal_has_words():
+    """The version page words each event and each `LifecycleConflict.reason` from the
+    catalogue; a new one without words would show its key."""
+    import ast
+    from pathlib import Path
+
+    import lifecycle
+    from lifecycle import VersionEvent
+
+    assert {f"event_{e.value}" for e in VersionEvent} <= set(CATALOGUE)
+    reasons: list[str] = []
+    for file in ("service.py", "impact.py"):
+        tree = ast.parse((Path(lifecycle.__file__).parent / file).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "LifecycleConflict":
+                reason = node.args[3]
+                assert isinstance(reason, ast.Constant), ast.unparse(node)
+                assert isinstance(reason.value, str), ast.unparse(node)
+                reasons.append(reason.value)
+    assert len(reasons) >= 10
+    assert {f"conflict_{r}" for r in reasons} <= set(CATALOGUE)
+
+
 def test_login_language_headers_and_cookie(web: TestClient):
     c = web
     resp = c.get("/console/versions")
@@ -94,6 +117,7 @@ def test_four_eyes_approve_and_activate_through_the_console(web: TestClient, tok
     refused = post(c, f"{page}/approve", page)
     assert refused.status_code == 403
     assert "Geweigerd (vier ogen)" in refused.text
+    assert refused.text.count("Geweigerd") == 1  # not "Geweigerd. Geweigerd (vier ogen)"
     login(c, "u-fg-2")
     assert post(c, f"{page}/approve", page).status_code == 303
     assert post(c, f"{page}/activate", page).status_code == 303
@@ -116,16 +140,110 @@ def test_emergency_access_is_reviewed_and_the_review_audited(web: TestClient, to
     assert WHY in queue.text
     assert f"#{seq}" in queue.text
     target = f"/console/reviews/{seq}"
-    assert post(c, target, "/console/reviews", comment="").status_code == 422
-    done = post(c, target, "/console/reviews", comment="Justified: crisis at night.")
+    assert post(c, target, "/console/reviews", verdict="justified", comment="").status_code == 422
+    no_verdict = post(c, target, "/console/reviews", comment="Crisis at night.")
+    assert no_verdict.status_code == 422
+    assert "Kies terecht of niet terecht." in no_verdict.text
+    done = post(c, target, "/console/reviews", verdict="justified", comment="Crisis at night.")
     assert done.status_code == 303
-    again = post(c, target, "/console/reviews", comment="twice")
+    again = post(c, target, "/console/reviews", verdict="justified", comment="twice")
     assert again.status_code == 409
     [review] = _audit(c, "break_glass.reviewed")
     assert review.subject_id == "u-fg-1"
     assert review.resident is None
     assert review.details["reviewed_seq"] == str(seq)
+    assert review.details["verdict"] == "justified"
     assert "u-fg-1" in c.get("/console/reviews").text
+
+
+EXCEPTION_WHY = "Collega van wt-oost tot maandag met verlof; casus loopt door."
+
+
+def _read_under_an_exception(c: TestClient, token) -> int:
+    """u-bert (wt-west) asks for an exception on Sanne's support plan in wt-oost, team lead
+    u-tom approves it, and u-bert reads: the seq of that read."""
+    anna = token("u-anna", "team_generalist", teams=("wt-oost",), activity="wmo-support")
+    made = c.post(
+        "/v1/records",
+        json={"resident": BSN_SANNE, "category": "support_plan", "team": "wt-oost",
+              "content": "plan"},
+        headers=anna,
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    bert = token("u-bert", "team_generalist", teams=("wt-west",), activity="wmo-support")
+    asked = c.post(
+        "/v1/exceptions",
+        json={"resident": BSN_SANNE, "categories": ["support_plan"],
+              "processing_activities": ["wmo-support"], "justification": EXCEPTION_WHY},
+        headers=bert,
+    )  # fmt: skip
+    assert asked.status_code == 201, asked.text
+    ok = c.post(f"/v1/exceptions/{asked.json()['id']}/approve", headers=token("u-tom", "team_lead"))
+    assert ok.status_code == 200, ok.text
+    read = c.get(f"/v1/records/{made.json()['id']}", headers=bert)
+    assert read.status_code == 200, read.text
+    [last] = [r for r in _audit(c, "record.read") if r.basis_type == "exception"]
+    return last.seq
+
+
+def test_a_read_under_an_exception_shows_its_reason_and_can_be_marked_not_justified(
+    web: TestClient, token
+):
+    c = web
+    seq = _read_under_an_exception(c, token)
+    login(c)
+    queue = c.get("/console/reviews?lang=en").text
+    entry = queue[queue.index(f'id="seq-{seq}"') :]
+    entry = entry[: entry.index("</li>")]
+    assert EXCEPTION_WHY in entry
+    assert "u-bert" in entry  # requester
+    assert "u-tom" in entry  # approver
+    assert "(none)" not in entry
+    done = post(
+        c, f"/console/reviews/{seq}", "/console/reviews",
+        verdict="not_justified", comment="Geen verlof: de eigen collega was bereikbaar.",
+    )  # fmt: skip
+    assert done.status_code == 303
+    [review] = _audit(c, "break_glass.reviewed")
+    assert (review.details["verdict"], review.details["reviewed_seq"]) == (
+        "not_justified",
+        str(seq),
+    )
+    queue = c.get("/console/reviews?lang=nl").text
+    entry = queue[queue.index(f'id="seq-{seq}"') :]
+    assert "Niet terecht" in entry[: entry.index("</li>")]
+    assert "niet terecht: 1" in queue
+    flows = c.get("/console/flows").text
+    assert "Toegang als niet terecht beoordeeld in deze periode: 1" in flows
+
+
+def test_the_console_speaks_dutch_time_and_translates_its_words(web: TestClient, token):
+    """Times in Europe/Amsterdam (NOW_NS is 2026-11-30 00:53:20 UTC: 01:53 in Amsterdam),
+    lifecycle events and reason codes in the officer's language, no doubled words, and the
+    shipped version's test status as it is: not run on this server."""
+    c = web
+    login(c)
+    versions = c.get("/console/versions").text
+    assert "<td>niet gedraaid</td>" in versions  # Tests column: not "nee", as if it failed
+    shipped = c.get("/console/versions").text.split('href="/console/versions/')[1].split('"')[0]
+    page = c.get(f"/console/versions/{shipped}").text
+    assert "2026-11-30 01:53" in page
+    assert ">2026-11-30 00:53" not in page  # UTC only in the machine-readable attribute
+    assert "<td>opgesteld</td>" in page
+    assert "<td>geactiveerd</td>" in page
+    assert "Niet gedraaid op deze server" in page
+    assert "Shipped" not in page
+    en = c.get(f"/console/versions/{shipped}?lang=en").text
+    assert "<td>drafted</td>" in en
+    assert "<td>activated</td>" in en
+    assert "Not run on this server" in en
+    henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
+    assert c.get("/v1/records/r-demo-intake", headers=henk).status_code == 403
+    flows_nl = c.get("/console/flows?lang=nl").text
+    assert "Wat u het wijkteam vertelt, blijft in het wijkteam." in flows_nl
+    flows_en = c.get("/console/flows?lang=en").text
+    assert "Support data stays in the team" in flows_en
+    assert "Wat u het wijkteam" not in flows_en
 
 
 def test_flows_show_counts_only_and_verify_is_recorded(web: TestClient, token):
@@ -212,7 +330,8 @@ def test_an_officer_logs_in_with_oidc(settings, clock):
         page = client.get("/console/versions")
         assert page.status_code == 200
         assert "fg-oidc-7" in page.text  # the officer of the ID token
-        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+    # After the app's shutdown, which still uses the pool: else a connection outlives it.
+    client.app.state.services.db.dispose()  # type: ignore[attr-defined]
 
 
 def test_oidc_without_the_privacy_officer_role_is_refused(settings, clock):
@@ -223,7 +342,8 @@ def test_oidc_without_the_privacy_officer_role_is_refused(settings, clock):
         done = _log_in(client, provider)
         assert done.status_code == 403
         assert client.get("/console/versions").status_code == 303  # still logged out
-        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+    # After the app's shutdown, which still uses the pool: else a connection outlives it.
+    client.app.state.services.db.dispose()  # type: ignore[attr-defined]
 
 
 def test_oidc_callback_with_a_foreign_state_is_refused(settings, clock):
@@ -238,4 +358,5 @@ def test_oidc_callback_with_a_foreign_state_is_refused(settings, clock):
         assert resp.status_code == 400
         assert client.get("/console/versions").status_code == 303
         assert not any(path == "/token" for _, path, _ in provider.requests)
-        client.app.state.services.db.dispose()  # type: ignore[attr-defined]
+    # After the app's shutdown, which still uses the pool: else a connection outlives it.
+    client.app.state.services.db.dispose()  # type: ignore[attr-defined]

@@ -3,7 +3,12 @@ queue, the flows dashboard's counts and the audit trail's integrity. No HTTP her
 
 Reviews and verifications are audit entries themselves (`break_glass.reviewed`,
 `audit.verified`), appended like every other: the trail stays append-only, and the newest
-`audit.verified` is "the last verify" for every process.
+`audit.verified` is "the last verify" for every process. A review carries the reviewer's
+verdict (`justified` or `not_justified`) and comment; a read marked not justified stays in the
+queue's reviewed list with that mark, and the dashboard counts those marks.
+
+A read allowed by a four-eyes exception shows the exception's own justification, requester
+and approver (from `exceptions`); a break-glass read the justification of its request.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from audit import AuditEntry, AuditRecord, latest_checkpoint, verify_log
+from exceptions.models import AccessException, AccessExceptionEvent, ExceptionEventType
 from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.pep import RequestContext
@@ -25,6 +31,8 @@ from gateway.services import Services, build_signer
 REVIEWED = "break_glass.reviewed"
 VERIFIED = "audit.verified"
 REVIEW_BASES = ("break_glass", "exception")
+JUSTIFIED, NOT_JUSTIFIED = "justified", "not_justified"
+VERDICTS = (JUSTIFIED, NOT_JUSTIFIED)
 QUEUE_LIMIT = 500
 REASON_ROWS_LIMIT = 100_000
 #: Domains on the two sides of the tension the report describes ("monitor the cooperation").
@@ -73,6 +81,21 @@ class Review:
     at: str
     comment: str
     seq: int
+    #: `justified`, `not_justified`, or None for a review from before verdicts existed.
+    verdict: str | None = None
+
+
+@dataclass(frozen=True)
+class ExceptionFacts:
+    """The four-eyes exception a read relied on: why, who asked, who approved, until when."""
+
+    id: str
+    justification: str
+    requested_by: str
+    requested_at_ns: int
+    approved_by: str | None
+    approved_at_ns: int | None
+    valid_until_ns: int | None
 
 
 @dataclass(frozen=True)
@@ -91,6 +114,7 @@ class QueueItem:
     justification: str | None
     erased: bool
     review: Review | None
+    exception: ExceptionFacts | None = None
 
 
 def _justification(policy_input: dict[str, Any] | None) -> str | None:
@@ -117,10 +141,53 @@ def reviews(session: Session) -> dict[int, Review]:
             target = int(r.details.get("reviewed_seq", ""))
         except ValueError:
             continue
+        verdict = r.details.get("verdict")
         out.setdefault(
-            target, Review(r.subject_id, r.occurred_at, r.details.get("comment", ""), r.seq)
+            target,
+            Review(
+                r.subject_id,
+                r.occurred_at,
+                r.details.get("comment", ""),
+                r.seq,
+                verdict if verdict in VERDICTS else None,
+            ),
         )
     return out
+
+
+def exception_facts(session: Session, ids: set[str]) -> dict[str, ExceptionFacts]:
+    """The exceptions with these ids, with their approval (if any)."""
+    if not ids:
+        return {}
+    rows = session.scalars(select(AccessException).where(col(AccessException.id).in_(ids)))
+    approvals = {
+        e.exception_id: e
+        for e in session.scalars(
+            select(AccessExceptionEvent).where(
+                col(AccessExceptionEvent.exception_id).in_(ids),
+                col(AccessExceptionEvent.event) == ExceptionEventType.APPROVED.value,
+            )
+        )
+    }
+    out = {}
+    for x in rows:
+        ok = approvals.get(x.id)
+        out[x.id] = ExceptionFacts(
+            id=x.id,
+            justification=x.justification,
+            requested_by=x.requested_by,
+            requested_at_ns=x.requested_at_ns,
+            approved_by=ok.actor if ok else None,
+            approved_at_ns=ok.at_ns if ok else None,
+            valid_until_ns=ok.valid_until_ns if ok else None,
+        )
+    return out
+
+
+def not_justified(session: Session, since: str) -> int:
+    """How many accesses reviewers marked *not justified*, in reviews since `since`."""
+    marked = reviews(session)
+    return sum(r.verdict == NOT_JUSTIFIED and r.at >= since for r in marked.values())
 
 
 def review_queue(session: Session) -> list[QueueItem]:
@@ -147,6 +214,9 @@ def review_queue(session: Session) -> list[QueueItem]:
         .limit(QUEUE_LIMIT)
     ).all()
     done = reviews(session)
+    facts = exception_facts(
+        session, {r.basis_ref for r in rows if r.basis_type == "exception" and r.basis_ref}
+    )
     items = [
         QueueItem(
             seq=r.seq,
@@ -163,6 +233,7 @@ def review_queue(session: Session) -> list[QueueItem]:
             justification=_justification(r.policy_input),
             erased=r.erased_at is not None,
             review=done.get(r.seq),
+            exception=facts.get(r.basis_ref or "") if r.basis_type == "exception" else None,
         )
         for r in rows
     ]
@@ -260,6 +331,7 @@ def dashboard(services: Services, session: Session, since: str) -> dict[str, Any
             key=lambda f: (not f["tension"], -(f["allowed"] + f["denied"])),
         ),
         "reasons": reasons.most_common(),
+        "not_justified": not_justified(session, since),
     }
 
 

@@ -27,8 +27,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "logout": ("Log out", "Uitloggen"),
     "logged_out": ("You are logged out.", "U bent uitgelogd."),
     "footer": (
-        "Every action on these pages is recorded in the audit trail.",
-        "Elke handeling op deze pagina's wordt vastgelegd in het logboek.",
+        "Every action on these pages is recorded in the audit trail. Times are Dutch time "
+        "(Europe/Amsterdam).",
+        "Elke handeling op deze pagina's wordt vastgelegd in het logboek. Tijden zijn "
+        "Nederlandse tijd.",
     ),
     # login
     "login": ("Log in", "Inloggen"),
@@ -78,6 +80,31 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "passed": ("passed", "geslaagd"),
     "failed": ("failed", "mislukt"),
     "not_run": ("not run", "niet gedraaid"),
+    "not_run_shipped": (
+        "Not run on this server: this version was shipped with the gateway and activated at "
+        "the first start without a test run here. Run the decision tables to test it.",
+        "Niet gedraaid op deze server: deze versie is met de gateway meegeleverd en bij de "
+        "eerste start actief geworden, zonder testronde hier. Draai de beslistabellen om haar "
+        "te testen.",
+    ),
+    "test_passed": ("passed", "geslaagd"),
+    "test_failed": ("failed", "mislukt"),
+    "test_not_run": ("not run", "niet gedraaid"),
+    "engine_regopy": ("regopy (embedded engine)", "regopy (ingebouwde engine)"),
+    "engine_opa": ("OPA (sidecars, bundle)", "OPA (sidecars, bundel)"),
+    "engine_status_passed": ("all cases pass", "alle gevallen slagen"),
+    "engine_status_failed": ("cases fail", "gevallen mislukken"),
+    "engine_status_compile_error": ("refuses the modules", "weigert de modules"),
+    "engine_status_unavailable": (
+        "not available on this server: the version cannot be approved",
+        "niet beschikbaar op deze server: de versie kan niet worden goedgekeurd",
+    ),
+    "engine_status_crashed": ("the engine crashed", "de engine is gecrasht"),
+    "engines_disagree": (
+        "regopy and OPA decide {n} case(s) differently.",
+        "regopy en OPA beslissen {n} geval(len) verschillend.",
+    ),
+    "engines_differ_here": ("the engines decide differently", "de engines beslissen verschillend"),
     "state_draft": ("draft", "concept"),
     "state_tested": ("tested", "getest"),
     "state_approved": ("approved", "goedgekeurd"),
@@ -102,11 +129,53 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rollback_reason": ("Why roll back?", "Waarom terugdraaien?"),
     "rollback_approve": ("Approve the rollback", "Terugdraaien goedkeuren"),
     "refused": ("Refused", "Geweigerd"),
+    "four_eyes_title": ("Refused (four eyes).", "Geweigerd (vier ogen)."),
     "four_eyes_refused": (
-        "Refused (four eyes): you drafted or requested this yourself. A second privacy "
-        "officer must approve it.",
-        "Geweigerd (vier ogen): u heeft dit zelf opgesteld of aangevraagd. Een tweede privacy "
-        "officer moet het goedkeuren.",
+        "You drafted or requested this yourself. A second privacy officer must approve it.",
+        "U heeft dit zelf opgesteld of aangevraagd. Een tweede privacy officer moet het "
+        "goedkeuren.",
+    ),
+    # what stands in the way of a lifecycle step (lifecycle.errors.LifecycleConflict.reason)
+    "conflict_no_parent": (
+        "There is no earlier version to take the register from.",
+        "Er is geen eerdere versie om het register van over te nemen.",
+    ),
+    "conflict_exists": (
+        "A version with exactly this content already exists.",
+        "Er bestaat al een versie met precies deze inhoud.",
+    ),
+    "conflict_not_tested": (
+        "Only a version whose decision tables passed can be approved.",
+        "Alleen een versie waarvan de beslistabellen slagen, kan worden goedgekeurd.",
+    ),
+    "conflict_untested": (
+        "This version has not been tested. Run the decision tables first.",
+        "Deze versie is nog niet getest. Draai eerst de beslistabellen.",
+    ),
+    "conflict_test_failed": (
+        "The latest test run did not pass on both engines:",
+        "De laatste testronde is niet op beide engines geslaagd:",
+    ),
+    "conflict_not_simulated": (
+        "There is no simulation report yet. Simulate it on past decisions first.",
+        "Er is nog geen simulatierapport. Simuleer eerst op eerdere besluiten.",
+    ),
+    "conflict_already_active": ("This version is already active.", "Deze versie is al actief."),
+    "conflict_not_approved": (
+        "A second privacy officer must approve it before it can be activated.",
+        "Een tweede privacy officer moet de versie goedkeuren voordat die actief kan worden.",
+    ),
+    "conflict_not_retired": (
+        "A rollback goes back to a version that was active before.",
+        "Terugdraaien kan alleen naar een versie die eerder actief was.",
+    ),
+    "conflict_no_rollback_request": (
+        "There is no open rollback request. Request one first.",
+        "Er is geen open verzoek om terug te draaien. Vraag dat eerst aan.",
+    ),
+    "conflict_no_active": (
+        "There is no active version to compare with.",
+        "Er is geen actieve versie om mee te vergelijken.",
     ),
     "done_tested": ("The decision tables ran.", "De beslistabellen zijn gedraaid."),
     "done_simulated": ("The simulation ran.", "De simulatie is gedraaid."),
@@ -128,7 +197,51 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "failing_cases": ("Failing cases", "Mislukte gevallen"),
     "simulation": ("Simulation report", "Simulatierapport"),
     "replayed": ("decisions replayed", "besluiten opnieuw beslist"),
+    "sim_summary": (
+        "{replayed} past decisions of profile {profile} decided again, by the active version "
+        "and by this one:",
+        "{replayed} eerdere besluiten van profiel {profile} opnieuw beslist, door de actieve "
+        "versie en door deze:",
+    ),
     "flips": ("flips", "omslagen"),
+    "flips_caption": (
+        "Flips: the active version and this version decide differently",
+        "Omslagen: de actieve versie en deze versie beslissen anders",
+    ),
+    "drift": ("Drift since the decisions were recorded", "Verschuiving sinds de besluiten"),
+    "drift_meaning": (
+        "Drift is what the active version decides differently from what was recorded: those "
+        "decisions were made by an earlier version (or by another engine). Activating this "
+        "version does not cause it, so it is not counted as a flip.",
+        "Verschuiving is wat de actieve versie anders beslist dan destijds is vastgelegd: die "
+        "besluiten zijn door een eerdere versie (of een andere engine) genomen. Deze versie "
+        "activeren veroorzaakt dat niet; het telt dus niet als omslag.",
+    ),
+    "drift_caption": (
+        "Drift: {n} recorded decision(s) the active version decides differently",
+        "Verschuiving: {n} vastgelegd(e) besluit(en) die de actieve versie anders beslist",
+    ),
+    "no_drift": (
+        "The active version decides every replayed decision as it was recorded.",
+        "De actieve versie beslist elk opnieuw beslist besluit zoals het is vastgelegd.",
+    ),
+    "not_replayed": ("Not replayed", "Niet opnieuw beslist"),
+    "skipped_without_input": (
+        "{n} without a stored input (erased after the retention period, or not a decision)",
+        "{n} zonder bewaarde invoer (gewist na de bewaartermijn, of geen besluit)",
+    ),
+    "skipped_profile": (
+        "{n} decided for profile {profile} (another register)",
+        "{n} beslist voor profiel {profile} (een ander register)",
+    ),
+    "skipped_unknown": (
+        "{n} decided by a revision no stored version has for this profile",
+        "{n} beslist door een revisie die geen opgeslagen versie voor dit profiel heeft",
+    ),
+    "sim_old_format": (
+        "This report is from before drift was reported apart: run the simulation again.",
+        "Dit rapport is van vóór de aparte melding van verschuiving: simuleer opnieuw.",
+    ),
     "allow_to_deny": ("allowed → denied", "toegestaan → geweigerd"),
     "deny_to_allow": ("denied → allowed", "geweigerd → toegestaan"),
     "direction": ("Direction", "Richting"),
@@ -138,16 +251,54 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "count": ("Count", "Aantal"),
     "no_flips": ("No decision would flip.", "Geen enkel besluit slaat om."),
     "events": ("History", "Geschiedenis"),
+    "event_drafted": ("drafted", "opgesteld"),
+    "event_tested": ("tested", "getest"),
+    "event_simulated": ("simulated", "gesimuleerd"),
+    "event_approved": ("approved", "goedgekeurd"),
+    "event_activated": ("activated", "geactiveerd"),
+    "event_rollback_requested": ("rollback requested", "terugdraaien aangevraagd"),
+    "event_rolled_back": ("rolled back", "teruggedraaid"),
     "event": ("Event", "Gebeurtenis"),
     "actor": ("By", "Door"),
     "at": ("At", "Op"),
     "no_versions": ("No versions yet.", "Nog geen versies."),
     # reviews
     "reviews_lead": (
-        "Every emergency access (basis break_glass) and exception, with its written "
-        "justification. Unreviewed first. A review is itself recorded in the audit trail.",
-        "Elke noodtoegang (grondslag break_glass) en uitzondering, met de schriftelijke "
-        "onderbouwing. Niet-beoordeelde eerst. Ook de beoordeling komt in het logboek.",
+        "Every emergency access and every access under a four-eyes exception, with its "
+        "written justification. Unreviewed first. Mark each as justified or not justified; "
+        "the review is itself recorded in the audit trail.",
+        "Elke noodtoegang en elke toegang op grond van een uitzondering (vier ogen), met de "
+        "schriftelijke onderbouwing. Niet-beoordeelde eerst. Beoordeel elk als terecht of "
+        "niet terecht; ook de beoordeling komt in het logboek.",
+    ),
+    "basis_break_glass": ("emergency access", "noodtoegang"),
+    "basis_exception": ("four-eyes exception", "uitzondering (vier ogen)"),
+    "action_read": ("read", "inzien"),
+    "action_create": ("record", "vastleggen"),
+    "exception_reason": ("Reason for the exception", "Reden van de uitzondering"),
+    "exception_missing": ("(exception not found)", "(uitzondering niet gevonden)"),
+    "requested_by": ("Requested by", "Aangevraagd door"),
+    "exception_approved_by": ("Approved by", "Goedgekeurd door"),
+    "valid_until": ("valid until", "geldig tot"),
+    "not_approved": ("not approved", "niet goedgekeurd"),
+    "verdict": ("Your verdict", "Uw oordeel"),
+    "verdict_justified": ("Justified", "Terecht"),
+    "verdict_not_justified": ("Not justified", "Niet terecht"),
+    "verdict_none": ("Reviewed", "Beoordeeld"),
+    "record_review": ("Record the review", "Beoordeling vastleggen"),
+    "review_needs_verdict": (
+        "Choose justified or not justified.",
+        "Kies terecht of niet terecht.",
+    ),
+    "review_saved_not_justified": (
+        "The review is recorded: marked not justified. It stays visible here and on the dashboard.",
+        "De beoordeling is vastgelegd: niet terecht. Dat blijft hier en op het dashboard "
+        "zichtbaar.",
+    ),
+    "of_which_not_justified": ("not justified: {n}", "niet terecht: {n}"),
+    "not_justified_count": (
+        "Accesses marked not justified in this period: {n}",
+        "Toegang als niet terecht beoordeeld in deze periode: {n}",
     ),
     "unreviewed": ("Not yet reviewed", "Nog niet beoordeeld"),
     "reviewed": ("Reviewed", "Beoordeeld"),
@@ -161,7 +312,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No names or other personal data: the comment stays in the audit trail.",
         "Geen namen of andere persoonsgegevens: de toelichting blijft in het logboek.",
     ),
-    "mark_reviewed": ("Mark as reviewed", "Markeer als beoordeeld"),
     "review_saved": ("The review is recorded.", "De beoordeling is vastgelegd."),
     "review_needs_comment": ("Write a comment.", "Schrijf een toelichting."),
     "review_exists": ("This entry was already reviewed.", "Deze regel is al beoordeeld."),

@@ -21,12 +21,20 @@ from gateway.routes import policies as policies_api
 from gateway.services import Services
 from gateway.settings import OidcSettings
 from gateway.web.console import data
+from gateway.web.console.format import iso_time, local_time, reason_texts
 from gateway.web.console.i18n import t
 from gateway.web.console.session import PRIVACY_OFFICER, ConsoleCodec, ConsoleSession
 from gateway.web.oidc import OidcClient, OidcError
 from gateway.web.session import CSRF_FIELD
 from gateway.web.site import Web
-from lifecycle import PolicyFourEyes, PolicyVersionError, VersionEvent, service
+from lifecycle import (
+    LifecycleConflict,
+    PolicyFourEyes,
+    PolicyVersionError,
+    VersionEvent,
+    service,
+)
+from policy import load_modules
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -72,7 +80,8 @@ class Console:
         self.codec = ConsoleCodec(s)
         self.oidc = ConsoleOidc(s.web.oidc, s.web.console_redirect_uri)
         self.role_claim = s.web.console_role_claim
-        web.templates.env.filters["console_time"] = lambda ns: rfc3339(ns)[:19].replace("T", " ")
+        web.templates.env.filters["local_time"] = local_time
+        web.templates.env.filters["iso_time"] = iso_time
 
     def render(
         self,
@@ -274,7 +283,7 @@ def _version_page(
     revision: str,
     *,
     status: int = 200,
-    error: str | None = None,
+    error: PolicyVersionError | None = None,
     four_eyes: bool = False,
 ) -> Response:
     with session_scope(services.db) as s:
@@ -290,6 +299,10 @@ def _version_page(
             done is None or (done.id or 0) < (rollback.id or 0)
         )
         others = [v.version.revision for v in service.list_versions(s)]
+        active = service.active_revision(s)
+        modules = dict(st.version.modules)
+        if active and active != revision:
+            modules = {**service.get_version(s, active).modules, **modules}
     return console.render(
         request,
         session,
@@ -303,9 +316,22 @@ def _version_page(
         sim=sim.details if sim else None,
         open_rollback=open_rollback,
         others=others,
-        error=error,
+        error=_refusal(error, session.lang),
         four_eyes=four_eyes,
+        reasons=reason_texts(tuple(sorted(modules.items())), session.lang),
     )
+
+
+def _refusal(error: PolicyVersionError | None, lang: str) -> dict[str, str] | None:
+    """What is in the way, in the officer's language; the technical detail (engine, file,
+    line) as the lifecycle said it."""
+    if error is None:
+        return None
+    tr = t(lang)
+    if isinstance(error, LifecycleConflict) and error.reason:
+        detail = error.message if error.reason == "test_failed" else ""
+        return {"text": tr("conflict_" + error.reason), "detail": detail}
+    return {"text": str(error), "detail": ""}
 
 
 @router.get("/versions/{revision}", response_class=HTMLResponse)
@@ -380,9 +406,7 @@ def version_action(
             request, console, session, services, revision, status=403, four_eyes=True
         )
     except PolicyVersionError as exc:
-        return _version_page(
-            request, console, session, services, revision, status=409, error=str(exc)
-        )
+        return _version_page(request, console, session, services, revision, status=409, error=exc)
     session.flash(_ACTIONS[action])
     return console.redirect(session, f"/console/versions/{revision}")
 
@@ -436,6 +460,7 @@ def review(
     officer: OfficerDep,
     ctx: ContextDep,
     comment: Annotated[str, Form()] = "",
+    verdict: Annotated[str, Form()] = "",
 ) -> Response:
     text = comment.strip()[:1000]
     with session_scope(services.db) as s:
@@ -443,20 +468,21 @@ def review(
         problem = (
             "review_unknown" if not exists
             else "review_exists" if reviewed
+            else "review_needs_verdict" if verdict not in data.VERDICTS
             else "review_needs_comment" if not text
             else None
         )  # fmt: skip
         if problem is None:
             data.append_event(
                 services, s, officer, ctx, data.REVIEWED,
-                details={"reviewed_seq": str(seq), "comment": text},
+                details={"reviewed_seq": str(seq), "verdict": verdict, "comment": text},
             )  # fmt: skip
     if problem is not None:
         status = 404 if problem == "review_unknown" else 409 if reviewed else 422
         return _reviews_page(
             request, console, session, services, status=status, error=problem, error_seq=seq
         )
-    session.flash("review_saved")
+    session.flash("review_saved" if verdict == data.JUSTIFIED else "review_saved_not_justified")
     return console.redirect(session, "/console/reviews")
 
 
@@ -477,6 +503,10 @@ def flows(
     since = (ctx.now_ns - days * DAY_NS) // DAY_NS * DAY_NS
     with session_scope(services.db) as s:
         board = data.dashboard(services, s, rfc3339(since))
+        active = service.active_revision(s)
+        modules = dict(_shipped_modules(services))
+        if active:
+            modules |= service.get_version(s, active).modules
     return console.render(
         request,
         session,
@@ -485,8 +515,13 @@ def flows(
         board=board,
         days=days,
         periods=PERIODS,
-        reason_texts=console.web.reason_texts(services),
+        reason_texts=reason_texts(tuple(sorted(modules.items())), session.lang),
     )
+
+
+def _shipped_modules(services: Services) -> tuple[tuple[str, str], ...]:
+    rego_dir = services.settings.policy.rego_dir
+    return tuple(sorted((load_modules(rego_dir) if rego_dir else load_modules()).items()))
 
 
 # --- integrity -------------------------------------------------------------------------------
