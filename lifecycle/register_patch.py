@@ -69,8 +69,12 @@ class ActivityFields(_Op):
     categories: Ids | None = None
 
 
-#: Fields an activity may do without (the register's defaults apply).
-ACTIVITY_OPTIONAL = ("gdpr", "justification_required", "confidential_days", "break_glass")
+#: Fields an activity may do without, and their defaults (registry/models.py).
+ACTIVITY_DEFAULTS: dict[str, Any] = {
+    "justification_required": False,
+    "confidential_days": 0,
+    "break_glass": False,
+}
 _LEGAL_BASIS = ("law", "article", "gdpr", "link", "explanation")
 
 
@@ -191,7 +195,11 @@ def _apply_one(data: dict[str, Any], op: Operation) -> list[str]:
             return [f"activity {op.id} does not exist"]
         basis = act.setdefault("legal_basis", {})
         for key, value in _fields(op.set).items():
-            (basis if key in _LEGAL_BASIS else act)[key] = value
+            where = basis if key in _LEGAL_BASIS else act
+            if key in ACTIVITY_DEFAULTS and value == ACTIVITY_DEFAULTS[key]:
+                where.pop(key, None)  # the default is not written: it is the default
+            else:
+                where[key] = value
         for key in op.unset:
             (basis if key in _LEGAL_BASIS else act).pop(key, None)
         return []

@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 
 from audit import AuditRecord
 from lifecycle import service
-from lifecycle.content import register_for
+from lifecycle.content import register_for, shipped_content
 
+from .conftest import csrf
 from .test_console import login
 
 PO_1 = ("u-po-1", "privacy_officer")
@@ -144,3 +145,98 @@ def test_the_register_needs_a_console_login(web: TestClient):
         resp = web.get(path)
         assert (resp.status_code, resp.headers["location"]) == (303, "/console/login")
     assert _exports(web) == []
+
+
+# --- the register editor (first forms): an activity and a role's mandates ------------------
+
+
+def _versions(client: TestClient) -> int:
+    with Session(client.app.state.services.db) as s:  # type: ignore[attr-defined]
+        return len(service.list_versions(s))
+
+
+def _fields(activity: str) -> dict[str, object]:
+    """The activity form as shipped (registry/register.yaml), consent left unchecked."""
+    act = register_for(shipped_content()[1], "zaanstad").activities[activity]
+    return {
+        "article": act.legal_basis.article,
+        "link": act.legal_basis.link,
+        "explanation": act.legal_basis.explanation,
+        "retention_days": str(act.retention_days),
+        "confidential_days": str(act.confidential_days),
+        "categories": list(act.categories),
+    }
+
+
+def _form(client: TestClient, page: str, action: str, **form: object):
+    return client.post(action, data={"csrf_token": csrf(client, page), **form})
+
+
+def test_an_officer_changes_consent_and_a_mandate_in_the_form_and_sees_register_terms(
+    web: TestClient,
+):
+    login(web)
+    page = "/console/register/edit?activity=signalling"
+    form = web.get(page + "&lang=en")
+    assert form.status_code == 200
+    assert 'id="consent_admissible" name="consent_admissible" value="true" checked' in form.text
+    resp = _form(
+        web,
+        page,
+        "/console/register/edit/activity/signalling",
+        message="Signals rest on the law only",
+        **_fields("signalling"),
+    )  # consent_admissible unchecked: not sent
+    assert resp.status_code == 303, resp.text
+    diff = web.get(resp.headers["location"] + "&lang=en")
+    assert "<li>signalling: consent admissible yes → no</li>" in diff.text
+    assert diff.text.count("<li>signalling:") == 1  # nothing else changed
+
+    page = "/console/register/edit?role=income_officer"
+    resp = _form(
+        web, page, "/console/register/edit/mandates/income_officer",
+        message="Income officers guide to work", activities=["pw-benefit", "pw-reintegration"],
+    )  # fmt: skip
+    assert resp.status_code == 303, resp.text
+    diff = web.get(resp.headers["location"] + "&lang=en")
+    assert "<li>zaanstad: income_officer gains pw-reintegration</li>" in diff.text
+
+
+def test_an_edit_against_no_basis_is_refused_in_the_form_with_its_reason(web: TestClient):
+    login(web)
+    before = _versions(web)
+    page = "/console/register/edit?activity=pw-enforcement"
+    fields = _fields("pw-enforcement")
+    # Consent admissible for enforcement over the team's intake notes: the law says no.
+    resp = _form(
+        web, page, "/console/register/edit/activity/pw-enforcement",
+        message="Enforcement may ask consent for the intake notes", consent_admissible="true",
+        **{**fields, "categories": [*fields["categories"], "intake_notes"]},
+    )  # fmt: skip
+    assert resp.status_code == 422
+    assert "consent admissible despite no_basis team-data-to-enforcement" in resp.text
+    assert "Wat u het wijkteam vertelt, gaat niet naar handhaving" in resp.text
+    assert 'id="c-intake_notes" name="categories" value="intake_notes" checked' in resp.text
+    resp = _form(web, page, "/console/register/edit/activity/pw-enforcement", message="", **fields)
+    assert resp.status_code == 422
+    assert "Schrijf op waarom u deze wijziging maakt." in resp.text
+    resp = _form(
+        web, page, "/console/register/edit/activity/pw-enforcement", message="nothing", **fields
+    )
+    assert resp.status_code == 422  # the very same content: no change
+    assert "Dit is geen wijziging" in resp.text
+    page = "/console/register/edit?role=team_lead"
+    resp = _form(
+        web, page, "/console/register/edit/mandates/team_lead",
+        message="m", activities=["statistics", "no-such-activity"],
+    )  # fmt: skip
+    assert resp.status_code == 422
+    assert "mandates team_lead: unknown activity no-such-activity" in resp.text
+    assert 'value="no-such-activity"' not in resp.text
+    assert _versions(web) == before
+    # Without the form's token nothing changes.
+    no_token = web.post(
+        "/console/register/edit/mandates/team_lead", data={"message": "m", "activities": "x"}
+    )
+    assert no_token.status_code == 403
+    assert _versions(web) == before

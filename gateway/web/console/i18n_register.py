@@ -48,6 +48,45 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The policy does not let you read the processing register of this municipality.",
         "Het beleid staat niet toe dat u het verwerkingsregister van deze gemeente inziet.",
     ),
+    # the editor
+    "register_edit": ("Change the register", "Register wijzigen"),
+    "register_edit_lead": (
+        "A change is saved as a draft version with your name and message. It is checked "
+        "against the register's own rules first; then test it, replay it, and let a second "
+        "privacy officer approve it.",
+        "Een wijziging wordt bewaard als conceptversie met uw naam en toelichting. Eerst wordt "
+        "zij getoetst aan de regels van het register; test haar daarna, speel haar af op eerdere "
+        "beslissingen en laat een tweede privacy officer haar goedkeuren.",
+    ),
+    "register_refused_form": (
+        "The register does not allow this change; nothing was saved:",
+        "Het register staat deze wijziging niet toe; er is niets bewaard:",
+    ),
+    "register_message_required": (
+        "Write down why you make this change.",
+        "Schrijf op waarom u deze wijziging maakt.",
+    ),
+    "register_no_change": (
+        "This is no change: a version with exactly this content exists.",
+        "Dit is geen wijziging: er bestaat al een versie met precies deze inhoud.",
+    ),
+    "register_drafted": (
+        "The draft is saved. Below is what it changes; test and replay it on its version page.",
+        "Het concept is bewaard. Hieronder staat wat het wijzigt; test het en speel het af op "
+        "de pagina van de versie.",
+    ),
+    "register_save": ("Save as draft", "Bewaren als concept"),
+    "field_message": ("Why this change (required)", "Waarom deze wijziging (verplicht)"),
+    "field_article": ("Article", "Artikel"),
+    "field_explanation": (
+        "Explanation for residents (plain Dutch)",
+        "Uitleg voor inwoners (eenvoudig Nederlands)",
+    ),
+    "field_justification_required": (
+        "Every use needs a written justification",
+        "Elk gebruik vraagt een schriftelijke motivering",
+    ),
+    "field_mandates": ("Mandates", "Mandaten"),
     # columns (CSV headings and the page's terms)
     "col_activity": ("Activity (id)", "Activiteit (id)"),
     "col_name": ("Processing activity", "Verwerkingsactiviteit"),

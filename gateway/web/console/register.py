@@ -23,6 +23,7 @@ from gateway.web.console.routes import Console, ConsoleDep, OfficerDep, SessionD
 from gateway.web.console.session import ConsoleSession
 from lifecycle import service
 from lifecycle.art30 import COLUMNS, Record, record, to_csv
+from lifecycle.models import PolicyVersion
 
 router = APIRouter(prefix="/console/register", include_in_schema=False)
 
@@ -33,26 +34,34 @@ Format = Literal["page", "print", "csv"]
 RESOURCE_TYPE = "audit_log"
 
 
-def _active_record(
-    services: Services, principal: Principal, ctx: RequestContext, fmt: Format
-) -> Record:
-    """The active version's record, after the enforcement point allowed reading it (audited in
-    the same transaction as the decision; a refusal raises after the commit)."""
+def active_version(
+    services: Services, principal: Principal, ctx: RequestContext, what: str
+) -> PolicyVersion:
+    """The active version, after the enforcement point allowed reading it (audited in the same
+    transaction as the decision, resource id `<what>:<revision>`; a refusal raises `Denied`
+    after the commit)."""
     with session_scope(services.db) as session:
         revision = service.active_revision(session)
         version = service.get_version(session, revision or "")
         facts = ResourceFacts(
             type=RESOURCE_TYPE,
-            id=f"art30.{fmt}:{version.revision}"[:80],
+            id=f"{what}:{version.revision}"[:80],
             category="",
             team="",
             municipality=principal.municipality,
             resident=None,
         )
         outcome = services.pep.decide(session, principal, "", "read", [facts], ctx)
-        data = version.data
+        session.expunge(version)
     outcome.raise_if_refused()
-    return record(version.revision, data, services.settings.profile)
+    return version
+
+
+def _active_record(
+    services: Services, principal: Principal, ctx: RequestContext, fmt: Format
+) -> Record:
+    version = active_version(services, principal, ctx, f"art30.{fmt}")
+    return record(version.revision, version.data, services.settings.profile)
 
 
 def _refused(request: Request, console: Console, session: ConsoleSession) -> Response:
@@ -119,4 +128,4 @@ def download_csv(
     )
 
 
-__all__ = ["COLUMNS", "router"]
+__all__ = ["COLUMNS", "active_version", "router"]
