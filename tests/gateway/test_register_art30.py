@@ -207,11 +207,14 @@ def test_an_edit_against_no_basis_is_refused_in_the_form_with_its_reason(web: Te
     before = _versions(web)
     page = "/console/register/edit?activity=pw-enforcement"
     fields = _fields("pw-enforcement")
+    act_categories = (
+        register_for(shipped_content()[1], "zaanstad").activities["pw-enforcement"].categories
+    )
     # Consent admissible for enforcement over the team's intake notes: the law says no.
     resp = _form(
         web, page, "/console/register/edit/activity/pw-enforcement",
         message="Enforcement may ask consent for the intake notes", consent_admissible="true",
-        **{**fields, "categories": [*fields["categories"], "intake_notes"]},
+        **{**fields, "categories": [*act_categories, "intake_notes"]},
     )  # fmt: skip
     assert resp.status_code == 422
     assert "consent admissible despite no_basis team-data-to-enforcement" in resp.text
