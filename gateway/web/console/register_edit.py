@@ -107,6 +107,8 @@ def _save(
             problems = exc.reasons
         except LifecycleConflict:
             problems = ["register_no_change"]
+        except Denied:  # the enforcement point refused the change itself
+            return _refused(request, console, session)
         else:
             session.flash("register_drafted")
             return console.redirect(session, f"/console/diff?to={draft.revision}")
