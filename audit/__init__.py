@@ -1,12 +1,22 @@
 """The audit trail: append first, answer after. Append-only, hash-chained, verifiable."""
 
 from audit.chain import ChainReport, canonical, record_hash, verify_rows
-from audit.checkpoint import BadNote, Checkpoint, NoteSigner, open_note, vkey
+from audit.checkpoint import (
+    BadNote,
+    Checkpoint,
+    NoteSigner,
+    VerifierKey,
+    open_note,
+    open_note_any,
+    parse_vkey,
+    vkey,
+)
 from audit.errors import (
     AuditEntryInvalid,
     AuditError,
     AuditWriteFailed,
     ChainBroken,
+    LogRolledBack,
     TreeSizeUnavailable,
 )
 from audit.models import (
@@ -47,8 +57,10 @@ __all__ = [
     "Checkpoint",
     "GroupCommitWriter",
     "InclusionProof",
+    "LogRolledBack",
     "NoteSigner",
     "TreeSizeUnavailable",
+    "VerifierKey",
     "VerifyReport",
     "canonical",
     "checkpoint",
@@ -57,6 +69,8 @@ __all__ = [
     "inclusion_proof",
     "latest_checkpoint",
     "open_note",
+    "open_note_any",
+    "parse_vkey",
     "record_hash",
     "root_at",
     "verify_log",

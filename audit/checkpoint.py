@@ -7,12 +7,17 @@
 The key id is the first four bytes of SHA-256(key name || 0x0A || 0x01 || public key), 0x01
 being the Ed25519 signature type; the signature covers the text, final newline included.
 See https://c2sp.org/tlog-checkpoint and https://c2sp.org/signed-note.
+
+Key rotation: a new key signs the new checkpoints; the old keys stay published (as verifier
+keys, `vkey`), and `open_note_any` accepts a note signed by any of the keys it is given, each
+found by its key id.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -35,6 +40,40 @@ def vkey(name: str, public_key: bytes) -> str:
     """The verifier key string: `<name>+<hex key id>+<base64(0x01 || key)>`."""
     blob = base64.b64encode(bytes([ED25519]) + public_key).decode()
     return f"{name}+{key_id(name, public_key).hex()}+{blob}"
+
+
+@dataclass(frozen=True)
+class VerifierKey:
+    """A public key that may sign the log's checkpoints: its name and raw Ed25519 key."""
+
+    name: str
+    public_key: bytes
+
+    @property
+    def key_id(self) -> bytes:
+        return key_id(self.name, self.public_key)
+
+    @property
+    def vkey(self) -> str:
+        return vkey(self.name, self.public_key)
+
+
+def parse_vkey(text: str) -> VerifierKey:
+    """A verifier key string (`<name>+<hex key id>+<base64(0x01 || key)>`), checked: the key
+    id must be the one its name and key make. Raises ValueError."""
+    name, _, rest = text.strip().partition("+")
+    hex_id, _, blob_b64 = rest.partition("+")
+    try:
+        blob = base64.b64decode(blob_b64, validate=True)
+        want = bytes.fromhex(hex_id)
+    except ValueError as exc:
+        raise ValueError("not a verifier key") from exc
+    if not name or len(blob) != 33 or blob[0] != ED25519:
+        raise ValueError("not an Ed25519 verifier key")
+    key = VerifierKey(name, blob[1:])
+    if key.key_id != want:
+        raise ValueError("the verifier key's id does not match its name and key")
+    return key
 
 
 @dataclass(frozen=True)
@@ -73,12 +112,17 @@ class BadNote(ValueError):
 
 def open_note(note: str, name: str, public_key: bytes) -> Checkpoint:
     """Verify `note` against the key and return its checkpoint; raise BadNote otherwise."""
+    return open_note_any(note, [VerifierKey(name, public_key)])
+
+
+def open_note_any(note: str, keys: Iterable[VerifierKey]) -> Checkpoint:
+    """Verify `note` against any of `keys` (the log's current and earlier keys): at least one
+    signature must be by one of them, and every signature by one of them must verify."""
     text, sep, sigs = note.partition("\n\n")
     if not sep or not text or not sigs.endswith("\n"):
         raise BadNote("not a signed note")
     text += "\n"
-    want = key_id(name, public_key)
-    pub = Ed25519PublicKey.from_public_bytes(public_key)
+    known = {(k.name, k.key_id): k for k in keys}
     ok = False
     for line in sigs[:-1].split("\n"):
         if not line.startswith(_DASH):
@@ -88,10 +132,11 @@ def open_note(note: str, name: str, public_key: bytes) -> Checkpoint:
             blob = base64.b64decode(b64, validate=True)
         except ValueError as exc:
             raise BadNote("signature is not base64") from exc
-        if who != name or blob[:4] != want:
+        key = known.get((who, blob[:4]))
+        if key is None:
             continue  # another key's signature (a witness, say): not ours to judge
         try:
-            pub.verify(blob[4:], text.encode())
+            Ed25519PublicKey.from_public_bytes(key.public_key).verify(blob[4:], text.encode())
         except InvalidSignature as exc:
             raise BadNote("signature does not verify") from exc
         ok = True

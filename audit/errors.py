@@ -6,7 +6,8 @@ AuditError
 │                         column or holds a NUL or a lone surrogate (the caller's input, not
 │                         the trail, is at fault: the gateway answers 4xx)
 ├── ChainBroken           verification found a record that does not fit the chain or the tree
-└── TreeSizeUnavailable   a proof was asked for a tree size or seq no checkpoint covers (yet)
+├── TreeSizeUnavailable   a proof was asked for a tree size or seq no checkpoint covers (yet)
+└── LogRolledBack         the database holds less than, or other than, a checkpoint seen before
 """
 
 
@@ -41,3 +42,17 @@ class AuditEntryInvalid(AuditError):
         self.field = field
         self.problem = problem
         super().__init__(f"audit entry refused: {field}: {problem}")
+
+
+class LogRolledBack(AuditError):
+    """The database holds less than, or something else than, a checkpoint seen before."""
+
+    def __init__(self, growth: str, seen: int, now: int) -> None:
+        self.growth = growth
+        self.seen = seen
+        self.now = now
+        what = "smaller than" if growth == "rolled_back" else "inconsistent with"
+        super().__init__(
+            f"the audit log in the database (tree size {now}) is {what} the checkpoint this "
+            f"gateway signed or saw before (tree size {seen}): a restored backup or a fork"
+        )

@@ -8,13 +8,13 @@ recompute the chain and the leaves after it only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from audit.checkpoint import BadNote, open_note
+from audit.checkpoint import BadNote, VerifierKey, open_note_any
 from audit.merkle import Frontier, verify_consistency
 from audit.models import GENESIS_HASH, AuditCheckpoint
 from audit.scan import spans
@@ -49,14 +49,18 @@ def verify_log(
     *,
     since: int | None = None,
     workers: int = 1,
+    previous_keys: Sequence[VerifierKey] = (),
 ) -> VerifyReport:
+    """`previous_keys`: keys that signed earlier checkpoints (before a rotation); a checkpoint
+    signed by any of them or by (`key_name`, `public_key`) is accepted."""
+    keys = [VerifierKey(key_name, public_key), *previous_keys]
     start, prev, frontier = 0, GENESIS_HASH, Frontier()
     base: AuditCheckpoint | None = None
     if since:
         base = session.get(AuditCheckpoint, since)
         if base is None:
             return VerifyReport(False, 0, 0, since, f"no checkpoint at tree size {since}")
-        bad = _bad_checkpoint(base, key_name, public_key, origin)
+        bad = _bad_checkpoint(base, keys, origin)
         if bad:
             return VerifyReport(False, 0, 0, since, bad)
         frontier = Frontier.from_nodes(
@@ -82,7 +86,7 @@ def verify_log(
             frontier.push(bytes(leaves[at : at + 32]))
             checked += 1
             while pending is not None and pending.tree_size == frontier.size:
-                bad = _bad_checkpoint(pending, key_name, public_key, origin)
+                bad = _bad_checkpoint(pending, keys, origin)
                 if bad is None and frontier.root().hex() != pending.root_hash:
                     bad = "the records do not make this checkpoint's root"
                 if bad is None and base is not None:
@@ -131,11 +135,9 @@ def verify_log(
     )
 
 
-def _bad_checkpoint(
-    cp: AuditCheckpoint, key_name: str, public_key: bytes, origin: str
-) -> str | None:
+def _bad_checkpoint(cp: AuditCheckpoint, keys: Sequence[VerifierKey], origin: str) -> str | None:
     try:
-        signed = open_note(cp.note, key_name, public_key)
+        signed = open_note_any(cp.note, keys)
     except BadNote as exc:
         return f"signature: {exc}"
     if signed.origin != origin:

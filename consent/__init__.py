@@ -1,7 +1,7 @@
 """Consent that residents control: given or recorded, listed, withdrawn; status derived.
 
-Scope is categories x processing activities x recipient domains (optionally named
-organisations) within a validity window; the register decides which activities admit consent.
+Scope is categories x processing activities x recipients (units or organisations, never a
+whole domain) within a validity window; the register decides which activities admit consent.
 """
 
 from consent.errors import (
@@ -20,6 +20,7 @@ from consent.models import (
     ConsentStatus,
 )
 from consent.receipt import KANTARA_VERSION, consent_receipt
+from consent.recipients import Narrowed, narrow, recipient_labels, recipients_for
 from consent.service import (
     ACTIVE_CONSENT_FACTS,
     RESIDENT,
@@ -61,6 +62,7 @@ __all__ = [
     "ConsentView",
     "GivenBy",
     "HistoryEvent",
+    "Narrowed",
     "RecorderNotAllowed",
     "active_consents",
     "consent_receipt",
@@ -69,6 +71,9 @@ __all__ = [
     "get_consent",
     "give_consent",
     "list_consents",
+    "narrow",
+    "recipient_labels",
+    "recipients_for",
     "recorded_by",
     "withdraw_consent",
 ]

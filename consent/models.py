@@ -1,10 +1,11 @@
 """Consent tables. A consent row is never edited; what happens to it is an appended event.
 
-    consents           the scope: categories x activities x recipient domains, and its window
+    consents           the scope: categories x activities x recipients (units or
+                       organisations; before 0006c: domains), and its window
     consent_evidence   how it was given (digitally, or recorded by a professional with the hash
                        of the signed form), the exact text and language the resident saw, the
                        named organisations it is limited to, and the consent it replaces
-    consent_events     given, withdrawn, superseded (expiry is a fact of time: derived, not
+    consent_events     given, withdrawn, superseded, lapsed (expiry is a fact of time: derived, not
                        written, so it needs no background job)
 
 All three are append-only: database triggers refuse UPDATE and DELETE.
@@ -25,12 +26,16 @@ class ConsentStatus(StrEnum):
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
+    #: Ended by the gateway, not the resident: it named no specific recipient (a domain such
+    #: as "the wijkteams") and could not be narrowed to a unit or organisation (0006c).
+    LAPSED = "lapsed"
 
 
 class ConsentEventType(StrEnum):
     GIVEN = "given"
     WITHDRAWN = "withdrawn"
     SUPERSEDED = "superseded"
+    LAPSED = "lapsed"  # it named no specific recipient and could not be narrowed (0006c)
     EXPIRED = "expired"  # derived from `valid_until_ns` when the history is read; never stored
 
 

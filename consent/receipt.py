@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from consent.models import ConsentMethod
+from consent.recipients import recipient_labels
 from consent.service import ConsentView
 from consent.texts import organisations
 from registry import Register
@@ -42,9 +43,9 @@ def consent_receipt(
     c, ev = view.consent, view.evidence
     controller = ev.controller if ev else ""
     names = organisations(register)
-    third_parties = sorted(
-        {register.domains[r].label for r in c.recipients if r in register.domains}
-    )
+    # Units and organisations by name; a domain (a consent from before 0006c) by its label.
+    who = recipient_labels(register) | {k: d.label for k, d in register.domains.items()}
+    third_parties = sorted({who.get(r, r) for r in c.recipients})
     termination = (
         f"Tot {_seconds(c.valid_until_ns)} (seconden sinds 1970, UTC), of tot u haar intrekt."
         if c.valid_until_ns

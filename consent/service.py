@@ -33,6 +33,7 @@ from consent.models import (
     ConsentMethod,
     ConsentStatus,
 )
+from consent.recipients import municipality_of, recipients_for
 from consent.texts import LANGUAGES, ConsentText, organisations, render
 from registry import Register
 
@@ -40,21 +41,26 @@ from registry import Register
 TEAM_ROLES = frozenset({"team_generalist", "team_wi_specialist", "team_lead"})
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 RESIDENT_ACTOR = "resident"
+#: Actors of a change the gateway itself made (e.g. `gateway:0006c`, the migration that
+#: narrowed domain recipients); the resident sees them as `gateway`, never as themselves.
+GATEWAY_ACTOR = "gateway"
 #: The events that end a consent before its window does.
-_ENDING = (ConsentEventType.WITHDRAWN.value, ConsentEventType.SUPERSEDED.value)
+_ENDING = (
+    ConsentEventType.WITHDRAWN.value,
+    ConsentEventType.SUPERSEDED.value,
+    ConsentEventType.LAPSED.value,
+)
 
 
 class ConsentRequest(BaseModel):
-    """What a resident consents to: categories x processing activities x recipient domains."""
+    """What a resident consents to: categories x processing activities x recipients, each
+    recipient a unit or organisation that works for the controller's municipality."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     categories: list[str] = Field(min_length=1)
     processing_activities: list[str] = Field(min_length=1)
     recipients: list[str] = Field(min_length=1)
-    recipient_organisations: list[str] = Field(
-        default_factory=list, description="Optional: only these organisations of the domains."
-    )
     valid_from_ns: int | None = Field(default=None, description="Default: now.")
     valid_until_ns: int | None = None
     language: str = "nl"
@@ -113,7 +119,7 @@ def _inadmissible(register: Register, act_id: str) -> str:
     )
 
 
-def _validate(register: Register, req: ConsentRequest, now_ns: int) -> None:
+def _validate(register: Register, req: ConsentRequest, now_ns: int, municipality: str) -> None:
     def refuse_unknown(fld: str, what: str, items: list[str], known: object) -> None:
         unknown = [i[:80] for i in items if i not in known]  # type: ignore[operator]
         if unknown:
@@ -126,13 +132,13 @@ def _validate(register: Register, req: ConsentRequest, now_ns: int) -> None:
         req.processing_activities,
         register.activities,
     )
-    refuse_unknown("recipients", "recipients", req.recipients, register.domains)
-    refuse_unknown(
-        "recipient_organisations",
-        "organisations",
-        req.recipient_organisations,
-        organisations(register),
-    )
+    # A recipient is a unit or organisation working for this municipality (a domain such as
+    # `team` is no specific recipient). The value is not echoed: it is free text.
+    known = recipients_for(register, municipality)
+    if any(r not in known for r in req.recipients):
+        raise ConsentValidationError(
+            "recipients", "name units or organisations that work for this municipality"
+        )
     for act_id in req.processing_activities:
         if not register.activities[act_id].consent_admissible:
             raise ConsentValidationError("processing_activities", _inadmissible(register, act_id))
@@ -142,15 +148,6 @@ def _validate(register: Register, req: ConsentRequest, now_ns: int) -> None:
         raise ConsentValidationError(
             "categories",
             f"wider than the processing activities may touch: {', '.join(wider)}",
-        )
-    # The policy matches a consent's recipient against the domain acting under the activity;
-    # any other recipient would be shown to the resident but could never receive anything.
-    acting = {register.activities[a].domain for a in req.processing_activities}
-    stray = [r for r in req.recipients if r not in acting]
-    if stray:
-        raise ConsentValidationError(
-            "recipients",
-            f"not acting under the processing activities: {', '.join(stray)}",
         )
     if req.language not in LANGUAGES:
         raise ConsentValidationError(
@@ -170,7 +167,6 @@ def _normalised(req: ConsentRequest) -> ConsentRequest:
             "categories": sorted(set(req.categories)),
             "processing_activities": sorted(set(req.processing_activities)),
             "recipients": sorted(set(req.recipients)),
-            "recipient_organisations": sorted(set(req.recipient_organisations)),
         }
     )
 
@@ -179,9 +175,10 @@ def consent_text(
     register: Register, req: ConsentRequest, now_ns: int, controller: str
 ) -> ConsentText:
     """Validate a request and render the exact text the resident is to be shown."""
-    if controller not in organisations(register):
+    municipality = municipality_of(register, controller)
+    if municipality is None:
         raise ConsentValidationError("controller", "not an organisation this gateway serves")
-    _validate(register, req, now_ns)
+    _validate(register, req, now_ns, municipality)
     req = _normalised(req)
     return render(
         register,
@@ -189,7 +186,6 @@ def consent_text(
         categories=req.categories,
         processing_activities=req.processing_activities,
         recipients=req.recipients,
-        recipient_organisations=req.recipient_organisations,
         valid_from_ns=req.valid_from_ns or now_ns,
         valid_until_ns=req.valid_until_ns,
         language=req.language,
@@ -286,7 +282,9 @@ def give_consent(
             text_version=text.version,
             text=text.text,
             text_sha256=text.sha256,
-            recipient_organisations=req.recipient_organisations,
+            # Recipients are units and organisations now; the column keeps what consents
+            # from before 0006c named besides their domains.
+            recipient_organisations=[],
             supersedes=req.supersedes,
         )
     )
@@ -351,10 +349,7 @@ def _view(
 ) -> ConsentView:
     # Events dated after `now_ns` have not happened yet for this question.
     past = [e for e in events if e.at_ns <= now_ns]
-    ending = next(
-        (e for e in past if e.event in (ConsentEventType.WITHDRAWN, ConsentEventType.SUPERSEDED)),
-        None,
-    )
+    ending = next((e for e in past if e.event in _ENDING), None)
     history = [
         HistoryEvent(ConsentEventType(e.event), e.at_ns, _who(e.actor))
         for e in past
@@ -367,7 +362,9 @@ def _view(
         history = [h for h in history if h.at_ns <= until]
         history.append(HistoryEvent(ConsentEventType.EXPIRED, until, "time"))
         ending = None
-    if ending is not None:
+    if ending is not None and ending.event == ConsentEventType.LAPSED:
+        status = ConsentStatus.LAPSED
+    elif ending is not None:
         status = ConsentStatus.WITHDRAWN
     elif now_ns < c.valid_from_ns:
         status = ConsentStatus.NOT_YET_VALID
@@ -388,7 +385,9 @@ def _view(
 
 
 def _who(actor: str) -> str:
-    return RESIDENT_ACTOR if actor == RESIDENT_ACTOR else "team"
+    if actor == RESIDENT_ACTOR:
+        return RESIDENT_ACTOR
+    return GATEWAY_ACTOR if actor.split(":", 1)[0] == GATEWAY_ACTOR else "team"
 
 
 def list_consents(session: Session, pseudonym: str, now_ns: int) -> list[ConsentView]:

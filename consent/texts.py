@@ -12,30 +12,29 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from consent.recipients import recipient_labels
 from registry import Register
 
-TEXT_VERSION = "2026-11"
+TEXT_VERSION = "2026-12"  # recipients are units and organisations (0006c)
 
 _TEMPLATES = {
     "nl": (
-        "Ik geef {controller} toestemming. {recipients}{organisations} mag mijn gegevens over "
+        "Ik geef {controller} toestemming. {recipients} mag mijn gegevens over "
         "{categories} gebruiken voor: {activities}. Deze toestemming geldt {period}. Ik mag "
         "haar altijd intrekken; vanaf dat moment gebruikt niemand mijn gegevens nog op grond "
         "van deze toestemming. Als ik geen toestemming geef of haar intrek, krijg ik daardoor "
         "niet minder hulp."
     ),
     "en": (
-        "I give my consent to {controller}. {recipients}{organisations} may use my data on "
+        "I give my consent to {controller}. {recipients} may use my data on "
         "{categories} for: {activities}. This consent applies {period}. I can withdraw it at "
         "any time; from then on nobody uses my data on the basis of this consent. If I do not "
         "give or if I withdraw my consent, I will not get less help because of it."
     ),
 }
 _WORDS = {
-    "nl": {"and": "en", "from": "vanaf", "until": "tot", "no_end": "zonder einddatum",
-           "at": "alleen bij"},
-    "en": {"and": "and", "from": "from", "until": "until", "no_end": "without an end date",
-           "at": "only at"},
+    "nl": {"and": "en", "from": "vanaf", "until": "tot", "no_end": "zonder einddatum"},
+    "en": {"and": "and", "from": "from", "until": "until", "no_end": "without an end date"},
 }  # fmt: skip
 LANGUAGES = tuple(_TEMPLATES)
 
@@ -61,6 +60,10 @@ def _join(items: list[str], word: str) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
+def _sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _when(ns: int) -> str:
     return datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -72,7 +75,6 @@ def render(
     categories: list[str],
     processing_activities: list[str],
     recipients: list[str],
-    recipient_organisations: list[str],
     valid_from_ns: int,
     valid_until_ns: int | None,
     language: str,
@@ -84,11 +86,10 @@ def render(
         f"{w['until']} {_when(valid_until_ns)}" if valid_until_ns else w["no_end"]
     )
     names = organisations(register, language)
-    orgs = [names[o] for o in recipient_organisations]
+    who = recipient_labels(register, language)
     text = _TEMPLATES[language].format(
         controller=names[controller],
-        recipients=_join([register.domains[r].label for r in recipients], w["and"]),
-        organisations=f" ({w['at']} {_join(orgs, w['and'])})" if orgs else "",
+        recipients=_sentence_start(_join([who[r] for r in recipients], w["and"])),
         categories=_join([register.categories[c].label.lower() for c in categories], w["and"]),
         activities=_join(
             [register.activities[a].label.lower() for a in processing_activities], w["and"]

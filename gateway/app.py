@@ -32,8 +32,9 @@ from gateway.routes import (
     zaken,
 )
 from gateway.services import Services, build_services
-from gateway.settings import Settings, get_settings
+from gateway.settings import Settings, SettingsError, get_settings
 from gateway.web import console
+from gateway.witness import RefuseAfterRollback
 from policy import PolicyEngine
 
 
@@ -57,7 +58,12 @@ def create_app(
     services: Services | None = None,
 ) -> FastAPI:
     """Build the gateway: services, routes, the request-context middleware, the error table."""
-    settings = settings or get_settings()
+    if settings is None:
+        try:
+            settings = get_settings()
+        except SettingsError as exc:
+            # Every problem at once, without a traceback (uvicorn --factory prints this).
+            raise SystemExit(f"doelbinding: {exc}") from None
     configure_logging(settings.log_format)
     app = FastAPI(
         lifespan=_lifespan,
@@ -77,6 +83,7 @@ def create_app(
         max_body_bytes=settings.edge.max_body_bytes,
         hsts_max_age=settings.edge.hsts_max_age_seconds,
     )
+    app.add_middleware(RefuseAfterRollback, checkpointer=app.state.services.checkpointer)
     app.add_middleware(RequestContextMiddleware)
     errors.install(app)
     for module in (

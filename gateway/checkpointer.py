@@ -7,6 +7,11 @@ timed turn signs only if no process signed within the last interval, so the log 
 checkpoint per interval, not one per process (tests/deploy/test_replicas.py counts them).
 A failure (database down, a record that no longer fits the chain) is logged and retried; it
 never signs a log it could not verify.
+
+With a `LocalWitness` (gateway/witness.py) it also refuses to sign a database whose tree does
+not extend the last checkpoint this machine signed or saw, and records each new one there.
+In `warn` mode (development's default) it logs such a rollback and adopts the database's
+state instead, so deleting the demo database is not an incident.
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from audit import AuditCheckpoint, AuditError, NoteSigner, checkpoint
+from audit import AuditCheckpoint, AuditError, LogRolledBack, NoteSigner, checkpoint
 from gateway.clock import Clock, rfc3339
 from gateway.db import session_scope
+from gateway.witness import LocalWitness
 
 log = structlog.get_logger("doelbinding.checkpointer")
 
@@ -74,8 +80,15 @@ class Checkpointer:
         *,
         interval: float = 1.0,
         every: int = 1000,
+        witness: LocalWitness | None = None,
+        refuse_rollback: bool = True,
     ) -> None:
         self._engine = engine
+        self.witness = witness
+        self._refuse_rollback = refuse_rollback
+        #: Set while the database does not extend the witnessed checkpoint (refusing mode):
+        #: the gateway then answers 503 (gateway/witness.py, RefuseAfterRollback).
+        self.refused: LogRolledBack | None = None
         self.signer = signer
         self.origin = origin
         self._clock = clock
@@ -89,13 +102,43 @@ class Checkpointer:
 
     def run_once(self, *, throttled: bool = False) -> AuditCheckpoint | None:
         """Sign a checkpoint of everything appended so far; None if nothing is new (or, when
-        `throttled`, if any process signed one within the last interval)."""
+        `throttled`, if any process signed one within the last interval).
+
+        LogRolledBack if the database does not extend the last checkpoint witnessed here."""
+        latest = self.check_witness()
         now = self._clock()
         after = rfc3339(now - int(self._interval * 1e9)) if throttled else None
         with session_scope(self._engine) as session:
-            return checkpoint(
+            cp = checkpoint(
                 session, self.signer, self.origin, rfc3339(now), unless_signed_after=after
             )
+            note = cp.note if cp is not None else None
+        if self.witness is not None and (note or latest):
+            self.witness.record(note or latest or "")
+        return cp
+
+    def check_witness(self) -> str | None:
+        """Check the database against the witnessed checkpoint (LogRolledBack, or a warning
+        and adoption of the database's state when not refusing); the latest note, if any."""
+        if self.witness is None:
+            return None
+        with session_scope(self._engine) as session:
+            try:
+                latest = self.witness.check(session)
+            except LogRolledBack as exc:
+                if self._refuse_rollback:
+                    self.refused = exc
+                    raise
+                log.warning("audit_log_rolled_back", detail=str(exc), refused=False)
+                latest = self.witness.check_database_only(session)
+            else:
+                self.refused = None
+                return latest
+        if latest is not None:
+            self.witness.accept(latest)
+        else:
+            self.witness.forget()
+        return latest
 
     def appended(self, n: int) -> None:
         """Called after appends: wakes the thread once `every` entries are waiting."""
@@ -127,6 +170,9 @@ class Checkpointer:
                 return
             try:
                 cp = self.run_once(throttled=not woken)
+            except LogRolledBack as exc:
+                log.error("audit_log_rolled_back", detail=str(exc), refused=True)
+                continue
             except (SQLAlchemyError, AuditError) as exc:
                 log.error("checkpoint_failed", error=type(exc).__name__)
                 continue

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from gateway import remote
-from gateway.settings import Settings, get_settings
+from gateway.settings import Settings, SettingsError, get_settings
 
 app = typer.Typer(no_args_is_help=True, help="doelbinding: a privacy gateway.")
 policy_app = typer.Typer(no_args_is_help=True, help="Test and export the Rego policies.")
@@ -23,19 +23,84 @@ app.add_typer(audit_app, name="audit")
 def _settings() -> Settings:
     from gateway.logging import configure_logging
 
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     configure_logging(settings.log_format)
     return settings
 
 
 @app.command()
-def migrate() -> None:
-    """Create or upgrade the database schema (SQLite or PostgreSQL)."""
-    from gateway.migrate import upgrade
+def migrate(
+    runtime_role: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL: the role the gateway runs as; grant it INSERT and SELECT only on "
+            "the append-only tables (default: DOELBINDING_DATABASE__RUNTIME_ROLE). Run this "
+            "command as the owner role."
+        ),
+    ] = None,
+) -> None:
+    """Create or upgrade the database schema (SQLite or PostgreSQL), then set the runtime
+    role's grants."""
+    from gateway.migrate import RoleMissing, grant_runtime_role, upgrade
 
     settings = _settings()
     upgrade(settings.database_url)
     typer.echo("database is at the latest schema")
+    role = runtime_role if runtime_role is not None else settings.database.runtime_role
+    if role:
+        try:
+            grant_runtime_role(settings.database_url, role)
+        except RoleMissing:
+            typer.echo(
+                f"no role {role!r}: create it first (CREATE ROLE {role} LOGIN; docs/deploy.md)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+        except ValueError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"role {role}: INSERT and SELECT on the append-only tables, nothing more")
+
+
+@app.command("init-secrets")
+def init_secrets(
+    directory: Annotated[Path, typer.Argument(help="Where to create the secrets (mode 0700).")],
+    origin: Annotated[
+        str,
+        typer.Option(envvar="DOELBINDING_AUDIT__ORIGIN", help="The audit log's origin."),
+    ] = "doelbinding.local/audit",
+    key_name: Annotated[
+        str,
+        typer.Option(
+            envvar="DOELBINDING_AUDIT__KEY_NAME", help="The signing key's name (default: origin)."
+        ),
+    ] = "",
+) -> None:
+    """Create the audit signing key, the pseudonymisation key and the session secret (files
+    of mode 0600, never over existing ones); print the settings to use and the verifier key to
+    publish."""
+    from gateway.secret_files import init_secrets as create
+
+    try:
+        created = create(directory, key_name or origin)
+    except FileExistsError as exc:
+        typer.echo(f"refusing to overwrite: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"# secrets created in {created.directory} (mode 0600); settings to use:")
+    for name, value in created.settings.items():
+        typer.echo(f"{name}={value}")
+    if origin != "doelbinding.local/audit":
+        typer.echo(f"DOELBINDING_AUDIT__ORIGIN={origin}")
+    if key_name and key_name != origin:
+        typer.echo(f"DOELBINDING_AUDIT__KEY_NAME={key_name}")
+    typer.echo("# also set DOELBINDING_AUTH__JWKS_URL and DOELBINDING_DATABASE__URL")
+    typer.echo("# publish the audit log's verifier key (C2SP signed-note vkey) where residents")
+    typer.echo("# and monitors find it outside this server, e.g. on the municipality's website:")
+    typer.echo(created.verifier.vkey)
 
 
 @app.command("seed-demo")
@@ -101,10 +166,15 @@ def print_config() -> None:
     shown["auth"]["dev_key_file"] = str(settings.dev_key_file)
     shown["audit"]["key_name"] = settings.audit_key_name
     shown["audit"]["signing_key_file"] = str(settings.audit_signing_key_file)
-    shown["pseudonym_key"] = _secret(settings.pseudonym_key, settings.pseudonym_key_file)
-    shown["web"]["session_secret"] = _secret(
-        settings.web.session_secret, settings.web_session_key_file
+    shown["pseudonym_key"] = _secret(
+        settings.pseudonym_key, settings.pseudonym_key_file or settings.dev_pseudonym_key_file
     )
+    shown["web"]["session_secret"] = _secret(
+        settings.web.session_secret,
+        settings.web.session_secret_file or settings.dev_web_session_key_file,
+    )
+    shown["audit"]["last_checkpoint_file"] = str(settings.audit_last_checkpoint_file)
+    shown["audit"]["refuse_rollback"] = settings.audit_refuse_rollback
     oidc = settings.web.oidc
     shown["web"]["oidc"]["client_secret"] = "(set)" if oidc.client_secret else "(none)"
     typer.echo(json.dumps(shown, indent=2))
@@ -389,7 +459,8 @@ def audit_verify(
     ] = 0,
 ) -> None:
     """Recompute the hash chain, the Merkle tree and every checkpoint signature; exit 1 with
-    the first bad seq. A wrong argument (exit 2) is never reported as a broken log."""
+    the first bad seq. A wrong argument (exit 2) is never reported as a broken log.
+    Checkpoints signed by an earlier key (DOELBINDING_AUDIT__PREVIOUS_KEYS) are accepted too."""
     import base64
     import binascii
 
@@ -428,6 +499,7 @@ def audit_verify(
                 key,
                 settings.audit.origin,
                 since=since_checkpoint,
+                previous_keys=settings.audit_previous_keys,
                 workers=workers or os.cpu_count() or 1,
             )
     engine.dispose()
@@ -452,18 +524,177 @@ def audit_verify(
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign a checkpoint of everything appended so far (the gateway also does this itself)."""
+    from audit import LogRolledBack
     from gateway.checkpointer import Checkpointer
     from gateway.clock import system_clock
     from gateway.db import make_engine
-    from gateway.services import build_signer
+    from gateway.services import build_signer, build_witness
 
     settings = _settings()
     engine = make_engine(settings.database_url)
-    cp = Checkpointer(
-        engine, build_signer(settings), settings.audit.origin, system_clock
-    ).run_once()
-    engine.dispose()
+    signer = build_signer(settings)
+    try:
+        cp = Checkpointer(
+            engine,
+            signer,
+            settings.audit.origin,
+            system_clock,
+            witness=build_witness(settings, signer),
+            refuse_rollback=settings.audit_refuse_rollback,
+        ).run_once()
+    except LogRolledBack as exc:
+        typer.echo(f"refused: {exc} (doelbinding audit accept-restore)", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
     typer.echo(f"checkpoint at tree size {cp.tree_size}" if cp else "nothing new to sign")
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key(
+    new_key_file: Annotated[Path, typer.Argument(help="Where to create the new signing key.")],
+) -> None:
+    """Create a new checkpoint signing key and print the settings that switch to it: the new
+    key signs new checkpoints, the current one is kept (public only) as a previous key, so
+    everything it signed still verifies."""
+    from audit import vkey
+    from gateway.secret_files import new_signing_key
+    from gateway.services import build_signer
+
+    settings = _settings()
+    try:
+        current = build_signer(settings)
+    except FileNotFoundError:
+        typer.echo(f"no current signing key at {settings.audit_signing_key_file}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        new = new_signing_key(new_key_file.absolute(), settings.audit_key_name)
+    except FileExistsError:
+        typer.echo(f"refusing to overwrite {new_key_file}", err=True)
+        raise typer.Exit(1) from None
+    previous = [
+        vkey(current.name, current.public_key),
+        *(k for k in settings.audit.previous_keys if k != vkey(current.name, current.public_key)),
+    ]
+    typer.echo(f"# new signing key at {new_key_file.absolute()} (mode 0600); settings to use")
+    typer.echo("# on every replica (then restart them):")
+    typer.echo(f"DOELBINDING_AUDIT__SIGNING_KEY_FILE={new_key_file.absolute()}")
+    typer.echo(f"DOELBINDING_AUDIT__PREVIOUS_KEYS='{json.dumps(previous)}'")
+    typer.echo("# publish the new verifier key beside the old one:")
+    typer.echo(new.vkey)
+
+
+@audit_app.command("accept-restore")
+def audit_accept_restore(
+    reason: Annotated[str, typer.Option(help="Why the database was restored (audited).")],
+    operator: Annotated[str, typer.Option(help="Who restored it (audited).")],
+) -> None:
+    """Acknowledge a deliberate restore of an older database: append an audited
+    `audit.restore_accepted` entry that names what was lost, sign a checkpoint, and make it
+    the gateway's last checkpoint. Monitors and residents' browsers will still report the
+    rollback: that is the point."""
+    import base64
+
+    from audit import AuditEntry, AuditStore, LogRolledBack
+    from gateway.checkpointer import Checkpointer
+    from gateway.clock import rfc3339, system_clock
+    from gateway.db import make_engine, session_scope
+    from gateway.services import build_signer, build_witness
+
+    settings = _settings()
+    if not reason.strip() or len(reason) > 500 or not operator.strip() or len(operator) > 200:
+        typer.echo("give a --reason (up to 500 characters) and an --operator", err=True)
+        raise typer.Exit(2)
+    signer = build_signer(settings)
+    witness = build_witness(settings, signer)
+    engine = make_engine(settings.database_url)
+    try:
+        seen = witness.seen()
+        try:
+            with session_scope(engine) as session:
+                witness.check(session)
+        except LogRolledBack as exc:
+            problem = exc
+        else:
+            typer.echo("nothing to accept: the database extends the last checkpoint")
+            return
+        assert seen is not None  # a rollback needs a checkpoint seen before
+        entry = AuditEntry(
+            event_type="audit.restore_accepted",
+            occurred_at=rfc3339(system_clock()),
+            subject_id=operator,
+            subject_roles=["operator"],
+            action="restore_accepted",
+            allowed=True,
+            details={
+                "reason": reason,
+                "growth": problem.growth,
+                "witnessed_tree_size": str(seen.tree_size),
+                "witnessed_root_hash": base64.b64encode(seen.root_hash).decode(),
+                "database_tree_size": str(problem.now),
+            },
+        )
+        with session_scope(engine) as session:
+            AuditStore().append(session, [entry])
+        cp = Checkpointer(engine, signer, settings.audit.origin, system_clock).run_once()
+        assert cp is not None  # the entry just appended is new
+        old = witness.accept(cp.note)
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"restore accepted (audited): the log was {seen.tree_size} entries, the database "
+        f"held {problem.now}; new checkpoint at tree size {cp.tree_size}"
+    )
+    if old is not None:
+        typer.echo(f"the previous last checkpoint is kept in {old}")
+
+
+@audit_app.command("watch")
+def audit_watch(
+    server: ServerOpt = "http://127.0.0.1:8000",
+    state: Annotated[Path, typer.Option(help="Where to keep the last checkpoint verified.")] = Path(
+        "audit-watch.json"
+    ),
+    vkey_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vkey",
+            help="A verifier key of the log (repeat after a rotation). Default: the keys the "
+            "server publishes at /v1/audit/keys (this checks the log's history, not who signs).",
+        ),
+    ] = None,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 60.0,
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
+) -> None:
+    """Monitor the log from outside with the public endpoints only: check each new signed
+    checkpoint against the last one verified (RFC 9162 consistency proof). Exit 1 on a
+    rollback or a fork, 3 when the server cannot be checked."""
+    import time
+
+    import httpx
+
+    from audit import parse_vkey
+    from gateway.audit_watch import WatchError, watch_once
+
+    try:
+        pinned = [parse_vkey(v) for v in vkey_ or ()]
+    except ValueError as exc:
+        typer.echo(f"--vkey: {exc}", err=True)
+        raise typer.Exit(2) from None
+    with httpx.Client(base_url=server.rstrip("/"), timeout=30) as client:
+        while True:
+            try:
+                result = watch_once(client, state, pinned or None)
+            except WatchError as exc:
+                remote.fail(f"cannot check the log: {exc}", remote.UNREACHABLE)
+            ok = result.growth.ok
+            typer.echo(result.describe(), err=not ok)
+            if not ok:
+                typer.echo(f"the last checkpoint verified stays in {state}", err=True)
+                raise typer.Exit(1)
+            if once:
+                return
+            time.sleep(interval)
 
 
 @audit_app.command("erase-expired")

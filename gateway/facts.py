@@ -1,6 +1,10 @@
 """What a decision needs to know about a resident besides the record, in one round trip.
 
-    input.consents    the resident's consents active at decision time (consent/)
+    input.consents    the resident's consents active at decision time (consent/), with
+                      their recipient units and organisations; the policy matches them
+                      against the subject's teams and organisation. A consent from before
+                      0006c that named organisations besides its domains counts only for
+                      those (`counts_for`); 0006c narrowed or ended every running one.
     input.exceptions  the subject's active four-eyes exceptions for them (exceptions/)
 
 Each package owns its rule as one Core statement with bind parameters; this module only puts

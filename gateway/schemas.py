@@ -94,10 +94,11 @@ _SHA256 = r"^[0-9a-f]{64}$"
 class ConsentCreate(_Body):
     categories: list[str] = Field(min_length=1)
     processing_activities: list[str] = Field(min_length=1)
-    recipients: list[str] = Field(min_length=1, description="Recipient domains, e.g. work_income.")
-    recipient_organisations: list[str] = Field(
-        default_factory=list,
-        description="Optional: limit the consent to these organisations, e.g. gemeente-zaanstad.",
+    recipients: list[str] = Field(
+        min_length=1,
+        description="Who may use the data: units or organisations that work for the "
+        "municipality (GET /v1/registry), e.g. wt-oost, wi-zaanstad, gemeente-zaanstad, rsd-krh; "
+        "never a whole domain such as team.",
     )
     valid_from: AwareDatetime | None = Field(
         default=None, description="RFC 3339, with offset; default: now."
@@ -143,7 +144,7 @@ class ConsentCreated(BaseModel):
 class ConsentHistoryPublic(BaseModel):
     event: str = Field(description="given, withdrawn, superseded or expired")
     at: str
-    by: str = Field(description="resident, team (never a name) or time")
+    by: str = Field(description="resident, team (never a name), time or gateway")
 
 
 class ConsentUsePublic(BaseModel):
@@ -162,11 +163,18 @@ class ConsentUsePublic(BaseModel):
 
 class ConsentPublic(BaseModel):
     id: str
-    status: str = Field(description="active, withdrawn, expired or not_yet_valid; derived now")
+    status: str = Field(
+        description="active, withdrawn, expired, not_yet_valid or lapsed (it named no specific "
+        "recipient and could not be narrowed: ask again); derived now"
+    )
     categories: list[str]
     processing_activities: list[str]
-    recipients: list[str]
-    recipient_organisations: list[str]
+    recipients: list[str] = Field(
+        description="Units or organisations; a domain only on a consent from before 0006c"
+    )
+    recipient_organisations: list[str] = Field(
+        description="Organisations a consent from before 0006c named besides its domains"
+    )
     valid_from: str
     valid_until: str | None
     given_at: str
@@ -250,6 +258,22 @@ class PublicKeyPublic(BaseModel):
     key_name: str
     origin: str
     vkey: str = Field(description="The C2SP verifier key: name+keyid+base64(0x01||key).")
+
+
+class AuditKeyPublic(BaseModel):
+    key_name: str
+    key_id: str = Field(description="The signed note's key id: 4 bytes, hex.")
+    public_key: str = Field(description="The raw 32-byte Ed25519 public key, base64.")
+    vkey: str = Field(description="The C2SP verifier key: name+keyid+base64(0x01||key).")
+    current: bool = Field(description="True for the key that signs new checkpoints.")
+
+
+class AuditKeysPublic(BaseModel):
+    origin: str
+    keys: list[AuditKeyPublic] = Field(
+        description="The key that signs now, then the earlier keys (after a rotation): a "
+        "checkpoint signed by any of them is the log's."
+    )
 
 
 class InclusionProofPublic(BaseModel):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 
+import structlog
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from audit import AuditStore, GroupCommitWriter, NoteSigner
+from audit import AuditStore, GroupCommitWriter, LogRolledBack, NoteSigner, VerifierKey
 from gateway import metrics
 from gateway.auth import TokenVerifier, load_or_create_dev_key
 from gateway.checkpointer import Checkpointer, load_or_create_signing_key
@@ -18,10 +20,13 @@ from gateway.policy_watcher import LoadedPolicy, PolicyWatcher
 from gateway.pseudonym import Pseudonymizer, load_or_create_key
 from gateway.settings import Settings
 from gateway.upstream import Upstream
+from gateway.witness import LocalWitness
 from policy import EngineKind, PolicyEngine, build_engine, load_modules
 from registry import Register, load_register
 from registry.zaaktypes import load_zaaktypes
 from zaken import ZakenClient
+
+log = structlog.get_logger("doelbinding.services")
 
 
 class EngineHolder:
@@ -68,6 +73,20 @@ class Services:
         process, and frozen objects are left out of every garbage collection, which otherwise
         walks them again and again while requests allocate."""
         if self.checkpointer is not None:
+            try:
+                self.checkpointer.check_witness()
+            except LogRolledBack as exc:
+                log.error(
+                    "audit_log_rolled_back",
+                    detail=str(exc),
+                    refused=True,
+                    fix="if you restored a backup on purpose: doelbinding audit accept-restore",
+                )
+                raise
+            except SQLAlchemyError as exc:
+                # The database is not there yet (/ready says so); the checkpointer checks
+                # again before it signs, every round, and refuses then.
+                log.warning("audit_witness_check_deferred", error=type(exc).__name__)
             self.checkpointer.start()
         if self.policy_watcher is not None:
             self.policy_watcher.start()
@@ -110,9 +129,9 @@ def build_verifier(settings: Settings) -> TokenVerifier:
 
 
 def build_pseudonymizer(settings: Settings) -> Pseudonymizer:
-    if settings.pseudonym_key is not None:
-        return Pseudonymizer(settings.pseudonym_key.get_secret_value().encode("utf-8"))
-    return Pseudonymizer(load_or_create_key(settings.pseudonym_key_file))
+    return Pseudonymizer(
+        settings.pseudonym_secret() or load_or_create_key(settings.dev_pseudonym_key_file)
+    )
 
 
 def build_services(
@@ -189,12 +208,26 @@ def build_signer(settings: Settings) -> NoteSigner:
     return NoteSigner(settings.audit_key_name, key)
 
 
+def verifier_keys(settings: Settings, signer: NoteSigner) -> list[VerifierKey]:
+    """The keys whose checkpoints this log accepts: the current one, then the earlier ones."""
+    return [VerifierKey(signer.name, signer.public_key), *settings.audit_previous_keys]
+
+
+def build_witness(settings: Settings, signer: NoteSigner) -> LocalWitness:
+    return LocalWitness(
+        settings.audit_last_checkpoint_file, verifier_keys(settings, signer), settings.audit.origin
+    )
+
+
 def build_checkpointer(settings: Settings, db: Engine, clock: Clock) -> Checkpointer:
+    signer = build_signer(settings)
     return Checkpointer(
         db,
-        build_signer(settings),
+        signer,
         settings.audit.origin,
         clock,
         interval=settings.audit.checkpoint_interval_seconds,
         every=settings.audit.checkpoint_every_entries,
+        witness=build_witness(settings, signer),
+        refuse_rollback=settings.audit_refuse_rollback,
     )

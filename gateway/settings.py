@@ -10,10 +10,20 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from limits import parse_many
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from audit import VerifierKey, parse_vkey
 from policy import EngineKind
 
 
@@ -29,6 +39,12 @@ class DatabaseSettings(BaseModel):
             "SQLAlchemy URL. Empty: a SQLite file `doelbinding.db` in the data directory. "
             "Production: postgresql+psycopg://user@host/db."
         ),
+    )
+    runtime_role: str = Field(
+        default="",
+        description="PostgreSQL: the role the gateway runs as. `doelbinding migrate` (run as the "
+        "owner role) grants it only what it needs: INSERT and SELECT on the append-only tables, "
+        "no UPDATE, DELETE or TRUNCATE (docs/deploy.md). Empty: no grants.",
     )
     pre_ping: bool = Field(
         default=False,
@@ -88,7 +104,26 @@ class AuditSettings(BaseModel):
     signing_key_file: Path | None = Field(
         default=None,
         description="PEM file of the Ed25519 checkpoint signing key. Empty: "
-        "`audit-signing-key.pem` in the data directory, generated on first use (development).",
+        "`audit-signing-key.pem` in the data directory, generated on first use (development). "
+        "Production: create it with `doelbinding init-secrets DIR`.",
+    )
+    previous_keys: list[str] = Field(
+        default_factory=list,
+        description="After a key rotation: the verifier keys (C2SP vkeys) of earlier signing "
+        "keys. Checkpoints they signed still verify, and they stay published at "
+        "/v1/audit/keys. JSON list in the environment.",
+    )
+    last_checkpoint_file: Path | None = Field(
+        default=None,
+        description="Where the gateway keeps the last checkpoint it signed or saw, outside the "
+        "database; it refuses to serve a database whose tree is smaller or inconsistent with "
+        "it. Empty: `audit-last-checkpoint` next to the signing key.",
+    )
+    refuse_rollback: bool | None = Field(
+        default=None,
+        description="Refuse to serve or sign when the database's tree does not extend that "
+        "checkpoint (until `doelbinding audit accept-restore`). false: log it and adopt the "
+        "database. Empty: refuse in production, adopt in development (a deleted demo database).",
     )
     checkpoint_interval_seconds: float = Field(
         default=1.0,
@@ -183,8 +218,13 @@ class OidcSettings(BaseModel):
 class WebSettings(BaseModel):
     session_secret: SecretStr | None = Field(
         default=None,
-        description="Key of the encrypted, signed session cookie. Empty: generated into the data "
-        "directory (development only). Every replica needs the same one.",
+        description="Key of the encrypted, signed session cookie. Empty: `session_secret_file`, "
+        "else generated into the data directory (development only). Every replica needs the "
+        "same one.",
+    )
+    session_secret_file: Path | None = Field(
+        default=None,
+        description="A file holding the session secret (its text), instead of the value.",
     )
     cookie_secure: bool = Field(
         default=True,
@@ -249,7 +289,8 @@ class Settings(BaseSettings):
 
     environment: Environment = Field(
         default=Environment.DEVELOPMENT,
-        description="`production` refuses the dev key and a generated pseudonymisation key.",
+        description="`production` refuses to start until every secret is in place and every "
+        "demo shortcut is off; it lists all problems at once (`production_problems`).",
     )
     data_dir: Path = Field(
         default=Path("var"), description="Where the SQLite file and dev keys are kept."
@@ -259,8 +300,13 @@ class Settings(BaseSettings):
         default=None,
         description=(
             "Key of the keyed HMAC that turns a resident id (BSN) into a pseudonym. Keep it "
-            "outside the log store. Empty: generated into the data directory (development only)."
+            "outside the log store. Empty: `pseudonym_key_file`, else generated into the data "
+            "directory (development only)."
         ),
+    )
+    pseudonym_key_file: Path | None = Field(
+        default=None,
+        description="A file holding the pseudonymisation key (its text), instead of the value.",
     )
     log_format: str = Field(default="json", description="`json` or `console`.")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -272,29 +318,19 @@ class Settings(BaseSettings):
     zaken: ZakenSettings = Field(default_factory=ZakenSettings)
     edge: EdgeSettings = Field(default_factory=EdgeSettings)
 
-    @model_validator(mode="after")
-    def _refuse_demo_secrets_in_production(self) -> Settings:
-        if self.environment is Environment.PRODUCTION:
-            missing = []
-            if not self.auth.jwks_url:
-                missing.append("DOELBINDING_AUTH__JWKS_URL")
-            if self.pseudonym_key is None:
-                missing.append("DOELBINDING_PSEUDONYM_KEY")
-            if self.zaken.url and self.zaken.secret is None:
-                missing.append("DOELBINDING_ZAKEN__SECRET")
-            if missing:
-                raise ValueError(f"production needs {', '.join(missing)}")
-        return self
+    @field_validator("audit")
+    @classmethod
+    def _previous_keys_parse(cls, audit: AuditSettings) -> AuditSettings:
+        for text in audit.previous_keys:
+            parse_vkey(text)  # ValueError names what is wrong
+        return audit
 
     @model_validator(mode="after")
-    def _refuse_demo_login_in_production(self) -> Settings:
+    def _production_ready(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
-            if self.web.demo_login:
-                raise ValueError("production needs DOELBINDING_WEB__DEMO_LOGIN=false")
-            if self.web.session_secret is None:
-                raise ValueError("production needs DOELBINDING_WEB__SESSION_SECRET")
-            if not self.web.cookie_secure:
-                raise ValueError("production needs Secure cookies (DOELBINDING_WEB__COOKIE_SECURE)")
+            problems = production_problems(self)
+            if problems:
+                raise ValueError(PRODUCTION_NOT_READY + "".join(f"\n  - {p}" for p in problems))
         return self
 
     @property
@@ -314,14 +350,127 @@ class Settings(BaseSettings):
         return self.audit.key_name or self.audit.origin
 
     @property
-    def pseudonym_key_file(self) -> Path:
+    def audit_last_checkpoint_file(self) -> Path:
+        return self.audit.last_checkpoint_file or self.audit_signing_key_file.with_name(
+            "audit-last-checkpoint"
+        )
+
+    @property
+    def audit_refuse_rollback(self) -> bool:
+        if self.audit.refuse_rollback is not None:
+            return self.audit.refuse_rollback
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def audit_previous_keys(self) -> list[VerifierKey]:
+        return [parse_vkey(text) for text in self.audit.previous_keys]
+
+    @property
+    def dev_pseudonym_key_file(self) -> Path:
         return self.data_dir / "pseudonym.key"
 
     @property
-    def web_session_key_file(self) -> Path:
+    def dev_web_session_key_file(self) -> Path:
         return self.data_dir / "web-session.key"
+
+    def pseudonym_secret(self) -> bytes | None:
+        """The configured pseudonymisation key (value or file); None: the development key."""
+        return _secret(self.pseudonym_key, self.pseudonym_key_file)
+
+    def session_secret(self) -> bytes | None:
+        """The configured session secret (value or file); None: the development key."""
+        return _secret(self.web.session_secret, self.web.session_secret_file)
+
+
+def _secret(value: SecretStr | None, path: Path | None) -> bytes | None:
+    if value is not None:
+        return value.get_secret_value().encode("utf-8")
+    if path is not None:
+        return path.read_text(encoding="utf-8").strip().encode("utf-8")
+    return None
+
+
+PRODUCTION_NOT_READY = "production cannot start; fix all of these:"
+INIT = "create it with `doelbinding init-secrets DIR`, which prints the settings to use"
+
+
+def _secret_file_problem(setting: str, path: Path, *, min_bytes: int = 0) -> str | None:
+    try:
+        mode = path.stat().st_mode
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return f"{setting}: no file at {path}; {INIT}"
+    except OSError as exc:
+        return f"{setting}: cannot read {path} ({exc.strerror})"
+    if mode & 0o077:
+        return f"{setting}: {path} is open to other users; chmod 600 {path}"
+    if len(data.strip()) < min_bytes:
+        return f"{setting}: {path} holds less than {min_bytes} bytes; {INIT}"
+    return None
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Everything that keeps `settings` from running in production, each with its fix."""
+    problems: list[str] = []
+    if not settings.auth.jwks_url:
+        problems.append(
+            "DOELBINDING_AUTH__JWKS_URL is empty: set it to your identity provider's JWKS URL"
+        )
+    secrets = (
+        ("DOELBINDING_PSEUDONYM_KEY", settings.pseudonym_key, settings.pseudonym_key_file),
+        (
+            "DOELBINDING_WEB__SESSION_SECRET",
+            settings.web.session_secret,
+            settings.web.session_secret_file,
+        ),
+    )
+    for setting, value, path in secrets:
+        if value is not None:
+            if len(value.get_secret_value()) < 16:
+                problems.append(f"{setting} is shorter than 16 characters; {INIT}")
+        elif path is None:
+            problems.append(f"{setting}_FILE (or {setting}) is not set; {INIT}")
+        elif bad := _secret_file_problem(f"{setting}_FILE", path, min_bytes=16):
+            problems.append(bad)
+    key_file = settings.audit_signing_key_file
+    if bad := _secret_file_problem("DOELBINDING_AUDIT__SIGNING_KEY_FILE", key_file):
+        problems.append(bad)
+    else:
+        try:
+            key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+        except ValueError:
+            key = None
+        if not isinstance(key, Ed25519PrivateKey):
+            problems.append(
+                f"DOELBINDING_AUDIT__SIGNING_KEY_FILE: {key_file} is not an Ed25519 private key "
+                f"(PEM); {INIT}"
+            )
+    if settings.zaken.url and settings.zaken.secret is None:
+        problems.append("DOELBINDING_ZAKEN__SECRET is not set (the Zaken API's client secret)")
+    if settings.web.demo_login:
+        problems.append("DOELBINDING_WEB__DEMO_LOGIN must be false (the demo login lets anyone in)")
+    if not settings.web.cookie_secure:
+        problems.append("DOELBINDING_WEB__COOKIE_SECURE must be true (serve over HTTPS)")
+    return problems
+
+
+class SettingsError(Exception):
+    """Settings that cannot run: the message lists every problem, one per line."""
+
+
+def describe(exc: ValidationError) -> str:
+    """A ValidationError of the settings as one readable message, one line per problem."""
+    lines = []
+    for err in exc.errors():
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        where = "__".join(str(p) for p in err["loc"]).upper()
+        lines.append(f"DOELBINDING_{where}: {msg}" if where else msg)
+    return "\n".join(lines)
 
 
 def get_settings() -> Settings:
-    """Settings from the environment."""
-    return Settings()
+    """Settings from the environment; SettingsError lists every problem at once."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None

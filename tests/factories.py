@@ -76,11 +76,11 @@ def make_record(**overrides: Any) -> CaseRecord:
 
 
 def make_consent_request(**overrides: Any) -> ConsentRequest:
-    """Consent for the wijkteam to use debt data for support."""
+    """Consent for wijkteam Zaandam-Oost to use debt data for support."""
     fields: dict[str, Any] = {
         "categories": ["debts"],
         "processing_activities": ["wmo-support"],
-        "recipients": ["team"],
+        "recipients": ["wt-oost"],
         "valid_until_ns": None,
     }
     fields.update(overrides)

@@ -1,6 +1,6 @@
 """The audit trail from outside: signed checkpoints, proofs, entries, standard exports.
 
-Checkpoints, the public key and proofs are public (hashes only, nothing personal): anyone can
+Checkpoints, the public keys and proofs are public (hashes only, nothing personal): anyone can
 check that the log only grows. Entries need a token: privacy officers read any, residents only
 their own (and without the employee id, EU Court C-579/21). Exports are for privacy officers.
 """
@@ -33,12 +33,14 @@ from gateway.schemas import (
     MAX_SEQ,
     AuditEntryPublic,
     AuditExport,
+    AuditKeyPublic,
+    AuditKeysPublic,
     CheckpointPublic,
     ConsistencyProofPublic,
     InclusionProofPublic,
     PublicKeyPublic,
 )
-from gateway.services import Services
+from gateway.services import Services, verifier_keys
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -84,6 +86,29 @@ def get_public_key(services: ServicesDep) -> PublicKeyPublic:
         key_name=cp.signer.name,
         origin=cp.origin,
         vkey=vkey(cp.signer.name, cp.signer.public_key),
+    )
+
+
+@router.get("/keys", response_model=AuditKeysPublic)
+def get_keys(services: ServicesDep) -> AuditKeysPublic:
+    """Every key whose checkpoints are the log's: the current signing key first, then the
+    keys it replaced (a rotation keeps them published under their key id)."""
+    cp = services.checkpointer
+    if cp is None:
+        raise NotFound("no checkpoint signer configured")
+    keys = verifier_keys(services.settings, cp.signer)
+    return AuditKeysPublic(
+        origin=cp.origin,
+        keys=[
+            AuditKeyPublic(
+                key_name=k.name,
+                key_id=k.key_id.hex(),
+                public_key=b64(k.public_key),
+                vkey=k.vkey,
+                current=n == 0,
+            )
+            for n, k in enumerate(keys)
+        ],
     )
 
 

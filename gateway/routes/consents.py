@@ -66,7 +66,6 @@ def _request(body: ConsentCreate) -> ConsentRequest:
         categories=body.categories,
         processing_activities=body.processing_activities,
         recipients=body.recipients,
-        recipient_organisations=body.recipient_organisations,
         valid_from_ns=from_datetime(body.valid_from) if body.valid_from else None,
         valid_until_ns=from_datetime(body.valid_until) if body.valid_until else None,
         language=body.language,
@@ -190,7 +189,8 @@ def preview(
 def give(
     body: ConsentCreate, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
 ) -> ConsentCreated:
-    """Give consent: categories x processing activities x recipient domains, in a time window."""
+    """Give consent: categories x processing activities x recipients (units or organisations),
+    in a time window."""
     _require_resident(principal)
     pseudonym = services.pseudonymize(principal.sub)
     return _give(services, principal, pseudonym, body, ctx, RESIDENT, "consent.given")

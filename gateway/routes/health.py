@@ -8,6 +8,7 @@ never personal data):
     policy     the active revision; the engine must decide a fixed probe input (embedded:
                ~50 µs; OPA: one round trip, so an unreachable OPA shows here)
     audit      the group-commit writer is not closed (a process shutting down)
+    audit_log  the database extends the last checkpoint this machine saw (docs/deploy.md)
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def ready(services: ServicesDep) -> Readiness | JSONResponse:
     if writer is not None and writer.closed:
         checks["audit"] = "closed"
         reasons.append("audit: the group-commit writer is closed (the process is stopping)")
+    refused = services.checkpointer.refused if services.checkpointer is not None else None
+    if refused is not None:
+        checks["audit_log"] = refused.growth
+        reasons.append(f"audit: {refused} (doelbinding audit accept-restore)")
     if reasons:
         body = Readiness(status="unavailable", checks=checks, reasons=reasons)
         return JSONResponse(body.model_dump(), 503)

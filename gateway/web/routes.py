@@ -15,7 +15,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from consent import ConsentNotFound, ConsentValidationError, get_consent, list_consents
+from consent import (
+    ConsentNotFound,
+    ConsentValidationError,
+    get_consent,
+    list_consents,
+    recipients_for,
+)
 from gateway.auth import Principal
 from gateway.db import session_scope
 from gateway.demo import DEMO_RESIDENTS
@@ -37,7 +43,7 @@ _FIELD_HELP = {
     "categories": "Deze gegevens passen niet bij waarvoor u toestemming geeft. Kies andere "
     "gegevens, of kies iets anders bij 'Waarvoor'.",
     "processing_activities": "Hiervoor kunt u geen toestemming geven.",
-    "recipients": "Deze organisatie werkt niet aan wat u koos. Kies een andere organisatie.",
+    "recipients": "Kies een team of organisatie uit de lijst.",
     "text_sha256": "De tekst is intussen veranderd. Lees hem opnieuw en bevestig dan.",
     "supersedes": "Deze toestemming bestaat niet meer.",
 }
@@ -287,15 +293,22 @@ def consents_page(
     return web.render(request, session, "resident/consents.html", nav="toestemmingen", items=items)
 
 
-def _choices(services: Services) -> dict[str, Any]:
+def _choices(services: Services, municipality: str) -> dict[str, Any]:
     reg = services.register
     activities = [(a_id, a) for a_id, a in reg.activities.items() if a.consent_admissible]
     cats = sorted({c for _, a in activities for c in a.categories})
-    recipients = sorted({a.domain for _, a in activities if a.domain in reg.domains})
+    # Who may use the data: a unit or organisation working for the resident's municipality
+    # (never a whole domain), of a domain acting under an activity that admits consent.
+    acting = {a.domain for _, a in activities}
+    units = {k for k, t in reg.teams.items() if t.domain in acting}
     return {
         "activities": [(a_id, a.label, reg.purposes[a.purpose].label) for a_id, a in activities],
         "categories": [(c, reg.categories[c].label) for c in cats if c in reg.categories],
-        "recipients": [(d, reg.domains[d].label) for d in recipients],
+        "recipients": [
+            (r, label)
+            for r, label in recipients_for(reg, municipality).items()
+            if r in units or r not in reg.teams
+        ],
     }
 
 
@@ -315,7 +328,7 @@ def _new_form(
         "resident/consent_new.html",
         status=status,
         nav="toestemmingen",
-        choices=_choices(services),
+        choices=_choices(services, session.municipality or web.municipality(services)),
         chosen=chosen or {"categories": [], "activities": [], "recipients": []},
         error=error,
     )
@@ -392,7 +405,7 @@ def consent_review(
         scope={
             "categories": ", ".join(wording.category(c) or c for c in chosen["categories"]),
             "activities": ", ".join(wording.activity(a) for a in chosen["activities"]),
-            "recipients": ", ".join(wording.domain(d) for d in chosen["recipients"]),
+            "recipients": ", ".join(wording.recipient(r) for r in chosen["recipients"]),
         },
     )
 

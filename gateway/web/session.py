@@ -107,10 +107,7 @@ class SealedCookie:
 
     def __init__(self, settings: Settings, *, label: bytes, name: str, path: str) -> None:
         web = settings.web
-        if web.session_secret is not None:
-            secret = web.session_secret.get_secret_value().encode("utf-8")
-        else:
-            secret = load_or_create_key(settings.web_session_key_file)
+        secret = settings.session_secret() or load_or_create_key(settings.dev_web_session_key_file)
         key = hashlib.sha256(label + b"\x00" + secret).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
         self.name = name

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from consent.recipients import recipient_labels
 from consent.texts import organisations
 from gateway.schemas import AccessLogEntry, ConsentPublic
 from registry import Register
@@ -37,6 +38,7 @@ STATUS_LABELS = {
     "withdrawn": "Ingetrokken",
     "expired": "Verlopen",
     "not_yet_valid": "Nog niet geldig",
+    "lapsed": "Telt niet meer",
 }
 
 
@@ -88,6 +90,7 @@ class Wording:
         self.reg = register
         self.reason_texts = reason_texts
         self.orgs = organisations(register)
+        self.recipients = recipient_labels(register)
 
     def category(self, cid: str | None) -> str | None:
         if cid is None:
@@ -105,6 +108,10 @@ class Wording:
 
     def organisation(self, oid: str) -> str:
         return self.orgs.get(oid, oid)
+
+    def recipient(self, rid: str) -> str:
+        """A consent's recipient: a unit or organisation, or (before 0006c) a domain."""
+        return self.recipients.get(rid) or self.domain(rid)
 
     def entry(self, e: AccessLogEntry) -> Entry:
         dt, text = when(e.when)
@@ -148,13 +155,13 @@ class Wording:
         def join(items: list[str]) -> str:
             return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} en {items[-1]}"
 
-        recipients = [self.domain(r) for r in c.recipients]
+        recipients = [self.recipient(r) for r in c.recipients]
         recipients += [self.organisation(o) for o in c.recipient_organisations]
         return {
             "categories": join([self.category(x) or x for x in c.categories]).lower(),
             "activities": join([self.activity(x) for x in c.processing_activities]),
             "recipients": join(recipients),
-            "status": STATUS_LABELS.get(c.status, c.status),
+            "status": "Vervangen" if c.superseded_by else STATUS_LABELS.get(c.status, c.status),
             "valid_from": day(c.valid_from),
             "valid_until": day(c.valid_until) if c.valid_until else "",
             "given_at": when(c.given_at)[1],

@@ -392,9 +392,18 @@ consent_id := min(consent_ids) if {
 consent_matches(c) if {
 	rcat in c.categories
 	activity_id in c.processing_activities
-	act_domain in c.recipients
+	consent_names_subject(c)
 	c.valid_from_ns <= input.context.now_ns
 	consent_not_ended(c)
+}
+
+# A consent names its recipient precisely (AVG art. 4 sub 11): it counts only for a subject
+# of a named organisation or a member of a named unit, never for a whole domain.
+consent_names_subject(c) := true if {
+	input.subject.organisation in c.recipients
+} else := true if {
+	some t in input.subject.teams
+	t in c.recipients
 }
 
 consent_not_ended(c) := true if {

@@ -23,7 +23,7 @@ def main(out: Path) -> None:
         resident = gw.headers(BSN_SANNE, "resident", "own-access")
         del resident["X-Processing-Activity"]
         scope = {"categories": ["health"], "processing_activities": ["pw-reintegration"],
-                 "recipients": ["work_income"]}  # fmt: skip
+                 "recipients": ["wi-zaanstad"]}  # fmt: skip
         httpx.post(f"{gw.url}/v1/consents", json=scope, headers=resident).raise_for_status()
         assert gw.kees_reads_health() == 200
         with sync_playwright() as p:

@@ -67,7 +67,9 @@ class Gateway:
         return resp.status_code
 
     def kees_reads_health(self) -> int:
-        return self.read("r-demo-health", "u-kees", "wi_client_manager", "pw-reintegration")
+        return self.read(
+            "r-demo-health", "u-kees", "wi_client_manager", "pw-reintegration", ("wi-zaanstad",)
+        )
 
     def checkpoint_size(self) -> int:
         resp = httpx.get(f"{self.url}/v1/audit/checkpoint")
@@ -90,8 +92,8 @@ class Gateway:
         self.read("r-demo-income", "u-henk", "enforcement_officer", "pw-enforcement")  # held back
 
 
-@contextmanager
-def running_gateway(data_dir: Path) -> Iterator[Gateway]:
+def gateway_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a test gateway (and of the CLI run against it)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -102,11 +104,32 @@ def running_gateway(data_dir: Path) -> Iterator[Gateway]:
     }
     for name in [k for k in env if k.startswith("DOELBINDING_DATABASE")]:
         del env[name]
-    cli = [sys.executable, "-c", "from gateway.cli import main; main()"]
-    for command in ("migrate", "seed-demo"):
-        subprocess.run([*cli, command], env=env, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
-    port = _free_port()
-    log = (data_dir / "uvicorn.log").open("wb")
+    return env | extra
+
+
+CLI = [sys.executable, "-c", "from gateway.cli import main; main()"]
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], env=env, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+
+
+@contextmanager
+def running_gateway(
+    data_dir: Path,
+    *,
+    port: int | None = None,
+    prepare: bool = True,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Gateway]:
+    """uvicorn on 127.0.0.1 (`port`, or a free one); `prepare`: migrate and seed first;
+    `extra_env`: more settings (e.g. DOELBINDING_DATABASE__URL)."""
+    env = gateway_env(data_dir, **(extra_env or {}))
+    if prepare:
+        for command in ("migrate", "seed-demo"):
+            run_cli(env, command).check_returncode()
+    port = port or _free_port()
+    log = (data_dir / "uvicorn.log").open("ab")
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "uvicorn", "gateway.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],

@@ -67,7 +67,7 @@ def test_resident_withdraws_a_consent_and_the_next_access_is_refused(
     page.get_by_role("link", name="Toestemming geven").click()
     page.get_by_label("Begeleiding naar werk").check()
     page.get_by_label("Gezondheid").check()
-    page.get_by_label("Werk en Inkomen").check()
+    page.get_by_label("Werk en Inkomen Zaanstad").check()
     page.get_by_role("button", name="Verder: tekst lezen").click()
     expect(page.locator("#tekst")).to_contain_text("Ik geef gemeente Zaanstad toestemming")
     page.get_by_role("button", name="Ja, ik geef toestemming").click()
@@ -141,7 +141,7 @@ def test_axe_on_the_consent_review_and_withdraw_pages(resident: Page):
     page.goto("/mijn/toestemmingen/nieuw")
     page.get_by_label("Ondersteuning vanuit het wijkteam").check()
     page.get_by_label("Schulden").check()
-    page.get_by_label("Sociaal wijkteam").check()
+    page.get_by_label("Wijkteam Zaandam-Oost").check()
     page.get_by_role("button", name="Verder: tekst lezen").click()
     violations = axe(page)
     assert not [v for v in violations if v.get("impact") in ("serious", "critical")]

@@ -79,13 +79,13 @@ def test_the_text_names_the_scope_in_the_residents_language(register: Register) 
     req = make_consent_request(
         categories=["health", "debts"],
         processing_activities=["pw-reintegration"],
-        recipients=["work_income"],
+        recipients=["wi-zaanstad"],
         valid_until_ns=T0 + 3_600 * 10**9,
     )
     nl = consent_text(register, req, T0, "gemeente-zaanstad")
     en = consent_text(register, req.model_copy(update={"language": "en"}), T0, "gemeente-zaanstad")
 
-    assert nl.text.startswith("Ik geef gemeente Zaanstad toestemming. Werk en Inkomen mag")
+    assert nl.text.startswith("Ik geef gemeente Zaanstad toestemming. Werk en Inkomen Zaanstad mag")
     assert "schulden en gezondheid" in nl.text  # sorted, labels from the register
     assert "begeleiding naar werk" in nl.text
     assert "tot 2025-11-29 08:06 UTC" in nl.text
@@ -112,7 +112,7 @@ def _view(method: ConsentMethod) -> ConsentView:
         resident_pseudonym="ps-a",
         categories=["debts", "health"],
         processing_activities=["pw-reintegration"],
-        recipients=["work_income"],
+        recipients=["wi-zaanstad"],
         valid_from_ns=T0,
         valid_until_ns=T0 + 10**12,
         given_at_ns=T0,
@@ -169,7 +169,7 @@ def test_the_receipt_uses_the_kantara_field_names(register: Register) -> None:
     assert purpose["consentType"] == "EXPLICIT"
     assert purpose["purposeCategory"] == ["Re-integratie naar werk"]
     assert purpose["piiCategory"] == ["Schulden", "Gezondheid"]
-    assert purpose["thirdPartyName"] == "Werk en Inkomen"
+    assert purpose["thirdPartyName"] == "Werk en Inkomen Zaanstad"
     # Health data is a special category (GDPR art. 9): flagged, and the basis says so.
     assert (r["sensitive"], r["spiCat"]) == (True, ["Gezondheid"])
     ours = r["doelbinding"]

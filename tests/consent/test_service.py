@@ -34,7 +34,7 @@ from consent import (
     withdraw_consent,
 )
 from gateway.db import session_scope
-from registry import Register
+from registry import Register, load_register
 from tests.factories import make_consent_request
 
 T0 = 1_764_400_000_000_000_000
@@ -69,7 +69,7 @@ def test_a_valid_consent_is_stored_normalised_with_its_given_event(
     scope: dict[str, Any] = {
         "categories": ["debts", "income", "debts"],
         "processing_activities": ["wmo-support"],
-        "recipients": ["team"],
+        "recipients": ["wt-oost"],
         "valid_until_ns": T0 + HOUR,
     }
     shown = consent_text(register, make_consent_request(**scope), T0, "gemeente-zaanstad")
@@ -142,13 +142,22 @@ def test_a_professional_records_a_consent_with_its_evidence(
             id="unknown activity",
         ),
         pytest.param(
-            {"recipients": ["team", "insurer"]}, "recipients", ["insurer"], id="unknown recipient"
+            {"recipients": ["wt-oost", "insurer"]},
+            "recipients",
+            ["units or organisations"],
+            id="unknown recipient",
+        ),
+        pytest.param(
+            {"recipients": ["team"]},
+            "recipients",
+            ["units or organisations"],
+            id="a whole domain is no specific recipient",
         ),
         pytest.param(
             {
                 "categories": ["income"],
                 "processing_activities": ["pw-enforcement"],
-                "recipients": ["enforcement"],
+                "recipients": ["handhaving-zaanstad"],
             },
             "processing_activities",
             # the activity, its legal basis, and the plain-Dutch why
@@ -175,12 +184,6 @@ def test_a_professional_records_a_consent_with_its_evidence(
             id="scope wider than every activity",
         ),
         pytest.param(
-            {"recipients": ["team", "enforcement"]},
-            "recipients",
-            ["enforcement"],
-            id="recipient acting under none of the activities",
-        ),
-        pytest.param(
             {"valid_until_ns": T0 - 1}, "valid_until", ["past"], id="valid_until in the past"
         ),
         pytest.param({"valid_until_ns": T0}, "valid_until", ["past"], id="valid_until now"),
@@ -192,12 +195,6 @@ def test_a_professional_records_a_consent_with_its_evidence(
         ),
         pytest.param(
             {"valid_from_ns": T0 - HOUR}, "valid_from", ["never reaches back"], id="backdated"
-        ),
-        pytest.param(
-            {"recipient_organisations": ["gemeente-elders"]},
-            "recipient_organisations",
-            ["gemeente-elders"],
-            id="unknown organisation",
         ),
         pytest.param({"language": "fy"}, "language", ["nl, en"], id="no text in that language"),
         pytest.param(
@@ -223,7 +220,12 @@ def test_an_invalid_consent_is_refused_naming_the_field(
 
 def test_a_refused_consent_leaves_nothing_behind(engine: Engine, register: Register) -> None:
     with pytest.raises(ConsentValidationError), session_scope(engine) as s:
-        _give(s, register, processing_activities=["pw-enforcement"], recipients=["enforcement"])
+        _give(
+            s,
+            register,
+            processing_activities=["pw-enforcement"],
+            recipients=["handhaving-zaanstad"],
+        )
     assert _count(engine, Consent) == 0
     assert _count(engine, ConsentEvent) == 0
 
@@ -242,7 +244,7 @@ def test_a_consent_spanning_several_activities_may_cover_each_ones_categories(
         register,
         categories=["debts", "reintegration_plan"],
         processing_activities=["wmo-support", "pw-reintegration"],
-        recipients=["team", "work_income"],
+        recipients=["wt-oost", "wi-zaanstad"],
     )
     assert c.categories == ["debts", "reintegration_plan"]
 
@@ -332,18 +334,29 @@ def test_a_new_consent_supersedes_an_older_one(engine: Engine, register: Registe
         assert _ids(active_consents(s, B, T0 + 6)) == {theirs.id}
 
 
-def test_a_consent_naming_organisations_counts_only_for_them(
-    session: Session, register: Register
-) -> None:
-    named = _give(session, register, recipient_organisations=["gemeente-zaanstad"])
-    anyone = _give(session, register, at=T0 + 1)
-
-    assert _ids(active_consents(session, A, T0 + 1)) == {named.id, anyone.id}
-    assert _ids(active_consents(session, A, T0 + 1, "gemeente-zaanstad")) == {named.id, anyone.id}
-    assert _ids(active_consents(session, A, T0 + 1, "regio-elders")) == {anyone.id}
-    ev = get_consent(session, A, named.id, T0 + 1).evidence
-    assert ev is not None
-    assert "(alleen bij gemeente Zaanstad)" in ev.text
+def test_recipients_are_the_units_and_organisations_working_for_the_municipality() -> None:
+    """Issue 17, finding 6: a Bunnik resident names Bunnik's team, the municipality, or the
+    regional service serving Bunnik (and its units); not another municipality's units, not a
+    domain. The refusal names the field, never the value."""
+    krh = load_register("kromme-rijn-heuvelland")
+    scope: dict[str, Any] = {
+        "categories": ["health"],
+        "processing_activities": ["pw-reintegration"],
+    }
+    req = make_consent_request(
+        recipients=["rsd-krh", "rsd-krh-wi", "st-bunnik", "gemeente-bunnik"], **scope
+    )
+    text = consent_text(krh, req, T0, "gemeente-bunnik").text
+    assert "Regionale Sociale Dienst Kromme Rijn Heuvelland" in text
+    assert "Sociaal team Bunnik" in text
+    assert "RSD Werk en Inkomen" in text
+    for stray in ["wt-zeist-noord", "gemeente-zeist", "work_income", "team", "x-secret" * 9]:
+        with pytest.raises(ConsentValidationError) as caught:
+            consent_text(
+                krh, make_consent_request(recipients=[stray], **scope), T0, "gemeente-bunnik"
+            )
+        assert caught.value.field == "recipients"
+        assert stray not in str(caught.value)
 
 
 def test_the_consent_tables_refuse_update_and_delete(engine: Engine, register: Register) -> None:

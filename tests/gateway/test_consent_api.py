@@ -17,7 +17,7 @@ ANNA = ("u-anna", "team_generalist")
 HEALTH_FOR_WORK = {
     "categories": ["health"],
     "processing_activities": ["pw-reintegration"],
-    "recipients": ["work_income"],
+    "recipients": ["wi-zaanstad"],
 }
 FORM = hashlib.sha256(b"getekend formulier").hexdigest()
 
@@ -40,7 +40,7 @@ def _audit(client) -> list[AuditRecord]:
 def test_give_use_list_and_receipt(client, token, clock):
     rid = _health_record(client, token)
     sanne = token(BSN_SANNE, "resident")
-    km = token(*KM, activity="pw-reintegration")
+    km = token(*KM, teams=("wi-zaanstad",), activity="pw-reintegration")
 
     # The text is shown first; agreeing sends its hash, which must match what is stored.
     shown = client.post("/v1/consents/preview", json=HEALTH_FOR_WORK, headers=sanne).json()
@@ -92,7 +92,7 @@ def test_give_use_list_and_receipt(client, token, clock):
 def test_overlapping_consents_each_count_until_withdrawn(client, token, clock):
     rid = _health_record(client, token)
     sanne = token(BSN_SANNE, "resident")
-    km = token(*KM, activity="pw-reintegration")
+    km = token(*KM, teams=("wi-zaanstad",), activity="pw-reintegration")
     first = client.post("/v1/consents", json=HEALTH_FOR_WORK, headers=sanne).json()["id"]
     wider = {**HEALTH_FOR_WORK, "categories": ["health", "debts"]}
     second = client.post("/v1/consents", json=wider, headers=sanne).json()["id"]
@@ -123,7 +123,7 @@ def test_a_consent_recorded_by_the_team_is_seen_and_withdrawn_by_the_resident(cl
     assert recorded.status_code == 201, recorded.text
     cid = recorded.json()["id"]
 
-    km = token(*KM, activity="pw-reintegration")
+    km = token(*KM, teams=("wi-zaanstad",), activity="pw-reintegration")
     assert client.get(f"/v1/records/{rid}", headers=km).status_code == 200
 
     sanne = token(BSN_SANNE, "resident")
@@ -160,7 +160,7 @@ def test_a_consent_recorded_by_the_team_is_seen_and_withdrawn_by_the_resident(cl
         **body,
         "categories": ["income"],
         "processing_activities": ["pw-enforcement"],
-        "recipients": ["enforcement"],
+        "recipients": ["handhaving-zaanstad"],
     }
     resp = client.post(f"/v1/residents/{BSN_SANNE}/consents", json=inadmissible, headers=anna)
     assert resp.status_code == 422
@@ -170,29 +170,22 @@ def test_a_consent_recorded_by_the_team_is_seen_and_withdrawn_by_the_resident(cl
 def test_a_new_consent_supersedes_the_old_one(client, token, clock):
     rid = _health_record(client, token)
     sanne = token(BSN_SANNE, "resident")
-    km = token(*KM, activity="pw-reintegration")
+    km = token(*KM, teams=("wi-zaanstad",), activity="pw-reintegration")
     old = client.post("/v1/consents", json=HEALTH_FOR_WORK, headers=sanne).json()["id"]
     clock.advance(1)
     new = client.post(
         "/v1/consents",
-        json={
-            **HEALTH_FOR_WORK,
-            "supersedes": old,
-            "recipient_organisations": ["gemeente-zaanstad"],
-        },
+        json={**HEALTH_FOR_WORK, "supersedes": old, "recipients": ["gemeente-zaanstad"]},
         headers=sanne,
     ).json()["id"]
     # Kees works for gemeente-zaanstad, the organisation the new consent names; the old one
-    # has ended. (Refusal for another organisation: the service test, one profile has one.)
+    # has ended. A W&I colleague of another organisation: the decision tables (11_law).
     assert client.get(f"/v1/records/{rid}", headers=km).status_code == 200
     assert _audit(client)[-1].consent_id == new
 
     listed = {c["id"]: c for c in client.get("/v1/me/consents", headers=sanne).json()["consents"]}
     assert (listed[old]["status"], listed[old]["superseded_by"]) == ("withdrawn", new)
     assert [h["event"] for h in listed[old]["history"]] == ["given", "superseded"]
-    assert (listed[new]["supersedes"], listed[new]["recipient_organisations"]) == (
-        old,
-        ["gemeente-zaanstad"],
-    )
+    assert (listed[new]["supersedes"], listed[new]["recipients"]) == (old, ["gemeente-zaanstad"])
     events = [r.event_type for r in _audit(client) if r.event_type.startswith("consent.")]
     assert events == ["consent.given", "consent.given", "consent.superseded"]

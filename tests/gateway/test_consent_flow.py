@@ -13,7 +13,7 @@ KM = ("u-kees", "wi_client_manager")
 HEALTH_FOR_WORK = {
     "categories": ["health"],
     "processing_activities": ["pw-reintegration"],
-    "recipients": ["work_income"],
+    "recipients": ["wi-zaanstad"],
 }
 
 
@@ -29,7 +29,7 @@ def _health_record(client, token) -> str:
 
 def test_consent_allows_then_withdrawal_refuses_the_next_request(client, token, clock):
     rid = _health_record(client, token)
-    km = token(*KM, activity="pw-reintegration")
+    km = token(*KM, teams=("wi-zaanstad",), activity="pw-reintegration")
     before = client.get(f"/v1/records/{rid}", headers=km)
     assert before.status_code == 403
     assert before.json()["reasons"][0]["code"] == "consent_required"
@@ -67,7 +67,7 @@ def test_consent_expires_without_a_background_job(client, token, clock):
         "/v1/consents", json={**HEALTH_FOR_WORK, "valid_until": until}, headers=resident
     )
     assert resp.status_code == 201, resp.text
-    km = token(*KM, activity="pw-reintegration")
+    km = token(*KM, teams=("wi-zaanstad",), activity="pw-reintegration")
     assert client.get(f"/v1/records/{rid}", headers=km).status_code == 200
     clock.advance(3 * 24 * 3600)
     assert client.get(f"/v1/records/{rid}", headers=km).status_code == 403
@@ -82,7 +82,7 @@ def test_consent_for_enforcement_is_refused_with_a_reason(client, token):
         json={
             "categories": ["intake_notes"],
             "processing_activities": ["pw-enforcement"],
-            "recipients": ["enforcement"],
+            "recipients": ["handhaving-zaanstad"],
         },
         headers=token(BSN_SANNE, "resident"),
     )
@@ -102,6 +102,15 @@ def test_consent_validation_names_the_field(client, token):
         resp = client.post("/v1/consents", json={**HEALTH_FOR_WORK, field: value}, headers=resident)
         assert resp.status_code == 422
         assert resp.json()["detail"][0]["loc"] == ["body", field]
+    # Recipients are units or organisations of this municipality: a domain, another
+    # municipality's unit or free text is refused, naming the field and never the value.
+    for value in (["work_income"], ["team"], ["wt-de-bilt"], ["Sanne's buurvrouw"]):
+        resp = client.post(
+            "/v1/consents", json={**HEALTH_FOR_WORK, "recipients": value}, headers=resident
+        )
+        assert resp.status_code == 422
+        assert resp.json()["detail"][0]["loc"] == ["body", "recipients"]
+        assert value[0] not in resp.text
     past = {**HEALTH_FOR_WORK, "valid_until": "2020-01-01T00:00:00+00:00"}
     resp = client.post("/v1/consents", json=past, headers=resident)
     assert resp.json()["detail"][0]["loc"] == ["body", "valid_until"]

@@ -23,6 +23,7 @@ from consent import (
     Consent,
     ConsentEvent,
     ConsentEventType,
+    ConsentEvidence,
     ConsentValidationError,
     active_consents,
     give_consent,
@@ -171,6 +172,42 @@ def _legacy_consent(session: Session, who: str, at: int) -> Consent:
     return c
 
 
+def _named_legacy(session: Session, who: str, at: int) -> Consent:
+    """A consent from before 0006c limited to a named organisation besides its domain
+    (`recipient_organisations`); the service writes none any more, the facts still honour
+    the limit of the rows that have one."""
+    c = Consent(
+        id=f"c-named-{who[-1]}-{at}",
+        resident_pseudonym=who,
+        categories=["debts"],
+        processing_activities=["wmo-support"],
+        recipients=["team"],
+        valid_from_ns=at,
+        valid_until_ns=None,
+        given_at_ns=at,
+        given_by="resident",
+    )
+    session.add(c)
+    session.flush()
+    session.add(
+        ConsentEvidence(
+            consent_id=c.id,
+            method="digital",
+            controller=ZAANSTAD,
+            language="nl",
+            text_version="2026-11",
+            text="…",
+            text_sha256="0" * 64,
+            recipient_organisations=[ZAANSTAD],
+        )
+    )
+    session.add(
+        ConsentEvent(consent_id=c.id, event=ConsentEventType.GIVEN, at_ns=at, actor="resident")
+    )
+    session.flush()
+    return c
+
+
 # --- a scenario with every kind of consent and exception ----------------------------------------
 
 
@@ -186,14 +223,14 @@ def _scenario(engine: Engine, register: Register) -> Scenario:
         legacy = _legacy_consent(s, A, T0 - HOUR)
         plain = _give(s, register)
         twin = _give(s, register, categories=["debts", "health"])  # same instant: id breaks tie
-        named = _give(s, register, at=T0 + 1, recipient_organisations=[ZAANSTAD])
+        named = _named_legacy(s, A, T0 + 1)
         windowed = _give(
             s,
             register,
             at=T0 + 2,
             categories=["income", "reintegration_plan"],
             processing_activities=["pw-reintegration"],
-            recipients=["work_income"],
+            recipients=["wi-zaanstad"],
             valid_from_ns=T0 + HOUR,
             valid_until_ns=T0 + 3 * HOUR,
         )
@@ -350,7 +387,7 @@ def test_a_resident_with_only_ended_things_has_no_facts(
 ) -> None:
     gone = _give(session, register, valid_until_ns=T0 + HOUR)
     _give(session, register, at=T0 + 1, valid_until_ns=T0 + DAY, supersedes=gone.id)
-    later = _give(session, register, at=T0 + 2, recipient_organisations=[ZAANSTAD])
+    later = _give(session, register, at=T0 + 2, recipients=[ZAANSTAD])
     withdraw_consent(session, A, later.id, T0 + 3)
     _ask(session, register, valid_days=1)  # never approved: stale after a day
     revoked = _ask(session, register)
@@ -462,7 +499,7 @@ def _play(session: Session, register: Register, ops: list[Op]) -> list[int]:
                     now,
                     valid_from_ns=start,
                     valid_until_ns=until,
-                    recipient_organisations=[ZAANSTAD] if op.named else [],
+                    recipients=[ZAANSTAD] if op.named else ["wt-oost"],
                     supersedes=old,
                 )
             except ConsentValidationError:

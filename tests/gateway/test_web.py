@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.secret_files import new_signing_key
 from gateway.settings import Settings
 from gateway.web.oidc import code_challenge
 from gateway.web.session import COOKIE_NAME
@@ -32,7 +34,7 @@ def login(client: TestClient, who: str = "sanne") -> None:
 
 
 def kees_reads_health(client: TestClient, token: Callable[..., dict[str, str]]) -> int:
-    headers = token(*KEES, activity="pw-reintegration")
+    headers = token(*KEES, teams=("wi-zaanstad",), activity="pw-reintegration")
     return client.get("/v1/records/r-demo-health", headers=headers).status_code
 
 
@@ -42,7 +44,7 @@ def give_health_for_work(client: TestClient) -> str:
         "csrf_token": token,
         "waarvoor": ["pw-reintegration"],
         "gegevens": ["health"],
-        "wie": ["work_income"],
+        "wie": ["wi-zaanstad"],
     }
     review = client.post("/mijn/toestemmingen/nieuw", data=form)
     assert review.status_code == 200, review.text
@@ -206,10 +208,27 @@ def test_consent_form_explains_what_is_wrong(web):
     assert "Kies bij elke vraag" in empty.text
     wrong = web.post(
         "/mijn/toestemmingen/nieuw",
-        data={"csrf_token": token, "waarvoor": "signalling", "gegevens": "income", "wie": "team"},
+        data={
+            "csrf_token": token,
+            "waarvoor": "signalling",
+            "gegevens": "income",
+            "wie": "wt-oost",
+        },
     )
     assert wrong.status_code == 422
     assert "passen niet bij" in wrong.text
+    # "The wijkteams" is no specific recipient (issue 17, finding 6): the form offers units.
+    domain = web.post(
+        "/mijn/toestemmingen/nieuw",
+        data={"csrf_token": token, "waarvoor": "wmo-support", "gegevens": "income", "wie": "team"},
+    )
+    assert domain.status_code == 422
+    assert "Kies een team of organisatie uit de lijst." in domain.text
+    form = web.get("/mijn/toestemmingen/nieuw").text
+    assert 'value="wt-oost"' in form
+    assert 'value="wi-zaanstad"' in form
+    assert 'value="gemeente-zaanstad"' in form
+    assert 'value="team"' not in form
 
 
 def test_receipt_downloads_and_other_residents_consents_are_not_found(web):
@@ -243,11 +262,14 @@ def test_logout_ends_the_session(web):
     assert web.get("/mijn/inzage").status_code == 303
 
 
-def test_production_refuses_the_demo_login_and_a_generated_session_key():
+def test_production_refuses_the_demo_login_and_a_generated_session_key(tmp_path: Path):
+    key = tmp_path / "audit-signing-key.pem"
+    new_signing_key(key, "doelbinding.local/audit")
     base = {
         "environment": "production",
         "auth": {"jwks_url": "https://idp.example/jwks"},
         "pseudonym_key": "k" * 32,
+        "audit": {"signing_key_file": key},
     }
     with pytest.raises(ValueError, match="DEMO_LOGIN"):
         Settings(**base)  # type: ignore[arg-type]
@@ -353,3 +375,39 @@ def test_demo_login_is_off_when_disabled(oidc_web):
     resp = oidc_web.post("/mijn/inloggen", data={"inwoner": "sanne"})
     assert resp.status_code in (403, 404)
     assert oidc_web.get("/mijn/inzage").status_code == 303
+
+
+def test_a_consent_that_named_no_specific_recipient_says_so_and_asks_again(web):
+    """Migration 0006c ends a consent to "the wijkteams" it cannot narrow with a `lapsed`
+    event; the page says in plain words that it no longer counts, and why, and asks again."""
+    from sqlmodel import Session
+
+    from consent import Consent, ConsentEvent
+
+    services = web.app.state.services
+    at = services.clock() - 10**9
+    with Session(services.db) as s, s.begin():
+        s.add(
+            Consent(
+                id="c-old-team",
+                resident_pseudonym=services.pseudonymize(BSN_SANNE),
+                categories=["income"],
+                processing_activities=["wmo-support"],
+                recipients=["team"],
+                valid_from_ns=at,
+                given_at_ns=at,
+                given_by="resident",
+            )
+        )
+        s.flush()
+        s.add(ConsentEvent(consent_id="c-old-team", event="given", at_ns=at, actor="resident"))
+        s.add(
+            ConsentEvent(consent_id="c-old-team", event="lapsed", at_ns=at, actor="gateway:0006c")
+        )
+    login(web)
+    page = web.get("/mijn/toestemmingen").text
+    card = page[page.index('id="toestemming-c-old-team"') :]
+    assert "Telt niet meer" in card
+    assert "Er stond niet precies in wie uw gegevens" in card
+    assert 'href="/mijn/toestemmingen/nieuw">Geef dan opnieuw toestemming' in card
+    assert "Intrekken" not in card.split("</li>")[0]

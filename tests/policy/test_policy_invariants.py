@@ -5,7 +5,8 @@ every municipality profile (hypothesis). Run by `make test` with the rest of pyt
    roles, consents, emergency justification or profile (records: an audit log holds
    metadata only, an aggregate no one's data).
 2. A decision with basis `consent` cites a consent that is active at `now_ns` and covers
-   exactly that category, activity and recipient (the activity's domain), for an activity
+   exactly that category and activity, names a unit the subject belongs to or its
+   organisation as recipient (issue 17, finding 6), for an activity
    where the register admits consent.
 3. A subject never gets another municipality's data, except through a regional service
    the profile lists for that municipality, in that service's own domains.
@@ -93,7 +94,11 @@ def requests(draw: Any, profile: str | None = None, enforcement_only: bool = Fal
         )
         categories = sorted(k for k, c in reg["categories"].items() if c["domain"] == "team")
     activity = draw(st.sampled_from(activities))
-    recipients = st.lists(st.sampled_from(DOMAINS), max_size=3).map(tuple)
+    # Recipients: units and organisations (what a consent names), and domains (what one
+    # named before 0006c, which counts for nobody).
+    recipients = st.lists(st.sampled_from([*DOMAINS, *teams, *organisations]), max_size=3).map(
+        tuple
+    )
     consents = st.lists(
         st.builds(
             ConsentFact,
@@ -195,7 +200,10 @@ def test_a_consent_basis_cites_a_consent_that_covers_exactly_this_request(req: A
         if c.id == decision.basis.ref
         and inp.resource.category in c.categories
         and inp.processing_activity in c.processing_activities
-        and act["domain"] in c.recipients
+        and (
+            inp.subject.organisation in c.recipients
+            or any(t in c.recipients for t in inp.subject.teams)
+        )
         and c.valid_from_ns <= inp.context.now_ns
         and (c.valid_until_ns == 0 or inp.context.now_ns < c.valid_until_ns)
     ]
@@ -316,13 +324,14 @@ def near_requests(draw: Any) -> Any:
     others = sorted(t for t in reg["teams"] if t != team) or [team]
     teams = {"own": (team,), "other": (draw(st.sampled_from(others)),), "none": ()}[own]
     category = draw(st.sampled_from(sorted(reg["categories"])))
-    act_domain = reg["activities"][activity]["domain"]
+    # The consent names the subject's unit, its organisation, or another unit.
+    recipient = draw(st.sampled_from([*teams, organisation, draw(st.sampled_from(others))]))
     consents = tuple(
         ConsentFact(
             id="c-1",
             categories=(category,),
             processing_activities=(activity,),
-            recipients=(act_domain,),
+            recipients=(recipient,),
             valid_from_ns=0,
             valid_until_ns=0,
         )
@@ -388,6 +397,8 @@ def test_team_held_data_reaches_another_domain_only_by_consent_or_the_meldrecht(
         return
     if _data_domain(reg, inp) != "team" or act["domain"] == "team":
         return
+    if act["purpose"] == "own_access":
+        return  # rule 6: the resident reads their own data, wherever it is held
     assert decision.basis is not None
     if decision.basis.type is BasisType.CONSENT:
         return

@@ -39,7 +39,9 @@ consents = st.lists(
         id=st.sampled_from(["c-1", "c-2", "c-3", "c-x"]),
         categories=st.lists(st.sampled_from(CATEGORIES), max_size=3).map(tuple),
         processing_activities=st.lists(st.sampled_from(ACTIVITIES), max_size=3).map(tuple),
-        recipients=st.lists(st.sampled_from(DOMAINS), max_size=3).map(tuple),
+        recipients=st.lists(
+            st.sampled_from([*DOMAINS, *TEAMS, "gemeente-zaanstad", "rsd-krh"]), max_size=3
+        ).map(tuple),
         valid_from_ns=st.sampled_from([0, NOW - DAY, NOW, NOW + DAY]),
         valid_until_ns=st.sampled_from([0, NOW - DAY, NOW, NOW + DAY]),
     ),

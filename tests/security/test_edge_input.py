@@ -138,7 +138,7 @@ def test_a_consent_valid_until_without_offset_is_422(client, token) -> None:
     body = {
         "categories": ["health"],
         "processing_activities": ["pw-reintegration"],
-        "recipients": ["work_income"],
+        "recipients": ["wi-zaanstad"],
         "valid_until": "2027-01-01T00:00:00",
     }
     resp = client.post("/v1/consents", json=body, headers=token(BSN_SANNE, "resident"))

@@ -201,16 +201,19 @@ def test_every_profiles_mapping_loads():
         load_zaaktypes(load_register(profile))
 
 
-def test_production_needs_the_upstream_secret():
+def test_production_needs_the_upstream_secret(tmp_path):
     from pydantic import ValidationError
 
+    from gateway.secret_files import new_signing_key
     from gateway.settings import Settings
 
+    new_signing_key(tmp_path / "audit-signing-key.pem", "doelbinding.local/audit")
     prod: dict[str, Any] = {
         "environment": "production",
         "auth": {"jwks_url": "https://idp.example/jwks"},
         "pseudonym_key": "k" * 32,
         "web": {"demo_login": False, "session_secret": "s" * 32},
+        "audit": {"signing_key_file": tmp_path / "audit-signing-key.pem"},
     }
     Settings.model_validate(prod)  # upstream mode off: nothing more needed
     with pytest.raises(ValidationError, match="DOELBINDING_ZAKEN__SECRET"):

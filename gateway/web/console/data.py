@@ -369,7 +369,13 @@ def run_verify(services: Services, session: Session) -> dict[str, str]:
         key = services.checkpointer.signer.public_key
     else:
         key = build_signer(settings).public_key
-    report = verify_log(session, settings.audit_key_name, key, settings.audit.origin)
+    report = verify_log(
+        session,
+        settings.audit_key_name,
+        key,
+        settings.audit.origin,
+        previous_keys=settings.audit_previous_keys,
+    )
     out = {
         "ok": str(report.ok).lower(),
         "checked": str(report.checked),
