@@ -23,6 +23,7 @@ Gateway errors (this module) plus the domain packages' errors map to a status he
     QuestionValidationError    422  naming the field
     VersionNotFound            404  (policy versions, lifecycle)
     InvalidVersion             422  naming the field (modules or data)
+    PatchRefused               422  a register patch refused: one entry per reason, plain words
     NotPrivacyOfficer          403  only privacy officers manage policy versions
     PolicyFourEyes             403  `four_eyes`: the approver is the requester
     LifecycleConflict          409  `lifecycle`: e.g. activating what is untested or unapproved
@@ -73,6 +74,7 @@ from lifecycle import (
     PolicyVersionError,
     VersionNotFound,
 )
+from lifecycle.register_patch import PatchRefused
 from policy import Decision, PolicyError
 from questions import QuestionError, QuestionNotFound, QuestionValidationError
 from records import RecordNotFound
@@ -234,6 +236,12 @@ def to_response(exc: Exception) -> JSONResponse:
             return _problem(403, "four_eyes", str(exc))
         case NotPrivacyOfficer():
             return _problem(403, "forbidden", str(exc))
+        case PatchRefused(reasons=reasons):
+            return JSONResponse(
+                {"detail": [{"loc": ["body", "register_patch"], "msg": r, "type": "value_error"}
+                            for r in reasons]},
+                status_code=422,
+            )  # fmt: skip
         case InvalidVersion(field=field, message=message):
             return _unprocessable(field, message)
         case LifecycleConflict(state=state):

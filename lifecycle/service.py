@@ -28,6 +28,7 @@ from lifecycle.models import (
     VersionEvent,
     VersionState,
 )
+from lifecycle.register_diff import register_changes
 
 #: Serialises lifecycle writes on PostgreSQL (SQLite: BEGIN IMMEDIATE already does).
 PG_LIFECYCLE_LOCK = 0x706F6C76  # "polv"
@@ -391,6 +392,7 @@ def diff(a: PolicyVersion, b: PolicyVersion) -> dict[str, Any]:
         "to": b.revision,
         "modules": modules,
         "data": list(_data_diff(a.data, b.data, ())),
+        "register": register_changes(a.data, b.data),
     }
 
 

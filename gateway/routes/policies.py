@@ -24,6 +24,8 @@ from gateway.services import Services
 from lifecycle import PolicyVersionEvent, VersionEvent, impact, service
 from lifecycle.checks import replay, run_tests
 from lifecycle.content import decision_revision
+from lifecycle.register_diff import register_changes
+from lifecycle.register_patch import register_draft
 from lifecycle.service import VersionStatus
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
@@ -33,10 +35,17 @@ READ, CHANGE = "read", "change"
 
 class DraftIn(BaseModel):
     message: str = Field(min_length=1, max_length=2000, description="Why this change.")
-    modules: dict[str, str] = Field(description="File name → Rego source; the whole set.")
+    modules: dict[str, str] | None = Field(
+        default=None, description="File name → Rego source; the whole set. Empty: the parent's."
+    )
     data: dict[str, Any] | None = Field(
         default=None,
         description="`{register: {...}, profiles: {name: {...}}}`; empty: the parent's data.",
+    )
+    register_patch: list[Any] | None = Field(
+        default=None,
+        description="Operations on the parent's register by register id (not with `data`); "
+        "see docs/policy-lifecycle.md, 'The register patch'.",
     )
     parent: str | None = Field(default=None, description="Default: the active version.")
 
@@ -74,6 +83,9 @@ class VersionPublic(BaseModel):
     events: list[EventPublic]
     modules: dict[str, str] | None = None
     data: dict[str, Any] | None = None
+    changes: list[str] | None = Field(
+        default=None, description="From the parent, in the register's terms (a new draft)."
+    )
 
 
 def decide(
@@ -193,13 +205,17 @@ def lifecycle_log(
 def create_draft(
     body: DraftIn, services: ServicesDep, principal: PrincipalDep, ctx: ContextDep
 ) -> VersionPublic:
-    """A new draft from uploaded modules (and data, or the parent's)."""
+    """A new draft from uploaded modules (and data, or the parent's), or from a register patch
+    on the parent's register."""
     decide(services, principal, CHANGE, ctx)
     with session_scope(services.db) as session:
+        modules, data = register_draft(
+            session, body.modules, body.data, body.register_patch, body.parent
+        )
         version = service.create_draft(
             session,
-            modules=body.modules,
-            data=body.data,
+            modules=modules,
+            data=data,
             author=principal.sub,
             message=body.message,
             now_ns=ctx.now_ns,
@@ -213,7 +229,11 @@ def create_draft(
             ctx,
             {"version": version.revision, "parent": version.parent or ""},
         )
-        return _public(service.status(session, version.revision), services.settings.profile)
+        public = _public(service.status(session, version.revision), services.settings.profile)
+        if version.parent is not None:
+            parent = service.get_version(session, version.parent)
+            public.changes = register_changes(parent.data, version.data)
+        return public
 
 
 @router.get("/{revision}", response_model=VersionPublic)

@@ -93,6 +93,9 @@ def test_every_console_page_passes_axe(browser: Browser, gateway: Gateway):
     emergency_access(gateway)
     page = officer_page(browser, gateway, "u-fg-2")
     paths = ["/console/versions", "/console/reviews", "/console/flows", "/console/integrity"]
+    paths += ["/console/register", "/console/register/print", "/console/register/edit"]
+    paths += ["/console/register/edit?activity=wmo-support"]
+    paths += ["/console/register/edit?role=team_lead"]
     page.goto("/console/versions")
     paths.append(page.locator("tbody a").first.get_attribute("href") or "")
     if page.locator("#to").count():

@@ -12,12 +12,14 @@ from gateway.web.site import Web
 
 
 def install(app: FastAPI, web: Web) -> None:
-    from gateway.web.console import questions, routes
+    from gateway.web.console import questions, register, register_edit, routes
 
     console = routes.Console(web)
     app.state.console = console
     app.include_router(routes.router)
     app.include_router(questions.router)
+    app.include_router(register.router)  # the processing register (AVG art. 30)
+    app.include_router(register_edit.router)  # its editor: drafts from register patches
     app.add_middleware(SecurityHeaders, prefixes=("/console",))
 
     async def login_required(_request: Request, _exc: Exception) -> Response:

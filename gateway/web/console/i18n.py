@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gateway.web.console import i18n_register
+
 LANGUAGES = ("nl", "en")
 DEFAULT = "nl"
 
@@ -435,6 +437,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "resident_pseudonym": ("Resident (pseudonym)", "Inwoner (pseudoniem)"),
 }
+CATALOGUE |= i18n_register.CATALOGUE  # the processing register's words
 
 
 def translate(lang: str, key: str, **kwargs: object) -> str:
