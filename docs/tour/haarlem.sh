@@ -5,7 +5,7 @@ cd "$(dirname "$0")/../.."  # (setup)
 DB=.venv/bin/doelbinding  # (setup)
 GW=${GW:-http://127.0.0.1:8000}  # (setup)
 
-DWI=$($DB token --sub u-dwi --role wi_client_manager --municipality haarlem | tail -1)
+DWI=$($DB token --sub u-dwi --role wi_client_manager --team dwi-haarlem --municipality haarlem | tail -1)
 WIT=$($DB token --sub u-wit --role team_wi_specialist --team swt-schalkwijk --municipality haarlem | tail -1)
 curl -s $GW/v1/records/r-demo-hl-signal -H "Authorization: Bearer $DWI" \
      -H "X-Processing-Activity: pw-reintegration"     # 403 consent_required

@@ -11,7 +11,7 @@ ZEIST=$($DB token --sub u-zeist --role team_generalist --team wt-zeist-noord --m
 curl -s $GW/v1/records/r-demo-krh-income -H "Authorization: Bearer $RSD" \
      -H "X-Processing-Activity: pw-benefit"           # 200, municipality bunnik
 curl -s $GW/v1/records/r-demo-krh-notes -H "Authorization: Bearer $RSD" \
-     -H "X-Processing-Activity: pw-reintegration"     # 403 outside_regional_service
+     -H "X-Processing-Activity: pw-reintegration"     # 404 (audited: outside_regional_service)
 curl -s $GW/v1/records/r-demo-krh-notes -H "Authorization: Bearer $ZEIST" \
-     -H "X-Processing-Activity: wmo-support"          # 403 other_municipality
+     -H "X-Processing-Activity: wmo-support"          # 404 (audited: other_municipality)
 echo  # (setup)

@@ -18,7 +18,7 @@ curl -s $GW/v1/records/r-demo-intake -H "Authorization: Bearer $ANNA" \
 echo  # (setup)
 
 curl -s $GW/v1/records/r-demo-intake -H "Authorization: Bearer $HENK" \
-     -H "X-Processing-Activity: pw-enforcement"              # 403 support_data_stays_in_team
+     -H "X-Processing-Activity: pw-enforcement"              # 404 (audited: support_data_stays_in_team)
 echo  # (setup)
 
 curl -s $GW/v1/records/r-demo-health -H "Authorization: Bearer $KEES" \

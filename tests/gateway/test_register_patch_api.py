@@ -83,12 +83,29 @@ def test_a_register_patch_makes_a_draft_that_says_its_change_in_register_terms(c
     assert diff["modules"] == []
 
 
+def _last_reasons(client, record_id: str) -> list[str]:
+    from sqlmodel import Session, col, select
+
+    from audit import AuditRecord
+
+    with Session(client.app.state.services.db) as s:
+        last = s.exec(
+            select(AuditRecord)
+            .where(col(AuditRecord.record_id) == record_id)
+            .order_by(col(AuditRecord.seq).desc())
+        ).first()
+    assert last is not None
+    return list(last.reason_codes)
+
+
 def test_after_approval_and_activation_the_next_decision_follows_the_patch(client, token):
     rid = _income_record(client, token)
     iris = token(*IRIS, activity="pw-reintegration")
     refused = client.get(f"/v1/records/{rid}", headers=iris)
-    assert refused.status_code == 403
-    assert "no_mandate" in [r["code"] for r in refused.json()["reasons"]]
+    # No unit of hers holds a record of the resident: refused like a missing record, and the
+    # audit trail keeps the reason.
+    assert refused.status_code == 404
+    assert _last_reasons(client, rid) == ["no_mandate"]
 
     rev = client.post(
         "/v1/policies",
