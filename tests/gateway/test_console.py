@@ -215,6 +215,14 @@ def test_a_read_under_an_exception_shows_its_reason_and_can_be_marked_not_justif
     assert "niet terecht: 1" in queue
     flows = c.get("/console/flows").text
     assert "Toegang als niet terecht beoordeeld in deze periode: 1" in flows
+    # The count is of what the officer supervises: another municipality's officer sees none.
+    from sqlmodel import Session
+
+    from gateway.web.console.data import not_justified
+
+    with Session(c.app.state.services.db) as s:
+        assert not_justified(s, "", "zaanstad") == 1
+        assert not_justified(s, "", "haarlem") == 0
 
 
 def test_the_console_speaks_dutch_time_and_translates_its_words(web: TestClient, token):

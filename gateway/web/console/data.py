@@ -191,10 +191,22 @@ def exception_facts(session: Session, ids: set[str]) -> dict[str, ExceptionFacts
     return out
 
 
-def not_justified(session: Session, since: str) -> int:
-    """How many accesses reviewers marked *not justified*, in reviews since `since`."""
-    marked = reviews(session)
-    return sum(r.verdict == NOT_JUSTIFIED and r.at >= since for r in marked.values())
+def not_justified(session: Session, since: str, municipality: str) -> int:
+    """How many accesses `municipality`'s officer supervises that reviewers marked *not
+    justified*, in reviews since `since`."""
+    targets = [
+        seq for seq, r in reviews(session).items() if r.verdict == NOT_JUSTIFIED and r.at >= since
+    ]
+    if not targets:
+        return 0
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(col(AuditRecord.seq).in_(targets), supervised_by(municipality))
+        )
+        or 0
+    )
 
 
 def review_queue(session: Session, municipality: str) -> list[QueueItem]:
@@ -351,7 +363,7 @@ def dashboard(
             key=lambda f: (not f["tension"], -(f["allowed"] + f["denied"])),
         ),
         "reasons": reasons.most_common(),
-        "not_justified": not_justified(session, since),
+        "not_justified": not_justified(session, since, municipality),
     }
 
 
