@@ -34,6 +34,8 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "aggregate_counts": ("SELECT", "INSERT"),
     "policy_versions": ("SELECT", "INSERT"),
     "policy_version_events": ("SELECT", "INSERT"),
+    "resident_questions": ("SELECT", "INSERT"),
+    "resident_question_answers": ("SELECT", "INSERT"),
     "case_records": ("SELECT", "INSERT", "UPDATE"),
     "alembic_version": ("SELECT",),
 }

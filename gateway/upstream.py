@@ -191,8 +191,12 @@ def list_cases(
     activity: str,
     params: Sequence[tuple[str, str]],
     ctx: RequestContext,
-) -> tuple[dict[str, Any], Listing[dict[str, Any]], Outcome]:
-    """GET one page of cases and every case's roles, then decide each case (audited)."""
+) -> tuple[dict[str, Any], Listing[dict[str, Any]], Outcome, bool]:
+    """GET one page of cases and every case's roles, then decide each case (audited). Last:
+    whether the caller has a relationship with the resident the page is filtered on, as the
+    dossier listing asks it (`EnforcementPoint.knows`), or a case of the page about her is
+    handled by a team or unit of the caller's; only then may a listing say what it withheld
+    (docs/security.md, "Existence")."""
     bsn = next((v for k, v in params if k == BSN_FILTER), None)
     try:
         page = up.client.list_zaken(params, user_id(services, principal))
@@ -214,4 +218,20 @@ def list_cases(
     for facts in per_case:
         grouped.append(outcome.decisions[at : at + len(facts)])
         at += len(facts)
-    return page, listing(zaken, grouped), outcome
+    return page, listing(zaken, grouped), outcome, _knows(services, principal, bsn, flat, ctx)
+
+
+def _knows(
+    services: Services,
+    principal: Principal,
+    bsn: str | None,
+    facts: Sequence[ResourceFacts],
+    ctx: RequestContext,
+) -> bool:
+    if bsn is None:
+        return False
+    pseudonym = services.pseudonymize(bsn)
+    if any(f.resident == pseudonym and f.team in principal.teams for f in facts):
+        return True
+    with read_scope(services.db) as session:
+        return services.pep.knows(session, principal, pseudonym, ctx.now_ns)

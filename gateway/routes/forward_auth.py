@@ -126,7 +126,7 @@ def _decide(
         page = found.param("page") or "1"
         if {k for k, _ in found.query} - LIST_PARAMS or not page.isdigit() or page == "0":
             return _verdict([], "zaak", NOT_ROUTED)
-        _, listed, outcome = list_cases(services, up, principal, activity, found.query, ctx)
+        _, listed, outcome, _ = list_cases(services, up, principal, activity, found.query, ctx)
         if outcome.failure is not None:
             raise outcome.failure
         if listed.withheld:

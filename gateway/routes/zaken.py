@@ -132,10 +132,11 @@ def list_zaken(
 ) -> JSONResponse:
     """A page of the upstream's cases (e.g. filtered on a resident's BSN with
     `rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn`): each case decided and
-    audited, only the allowed ones listed, `withheld` counting the others, as the dossier
-    listing does. Page n here is the upstream's page n, filtered: `next`/`previous` lead to
-    the gateway, and `count` counts this page's results (the upstream's total would count
-    cases nobody decided)."""
+    audited, only the allowed ones listed, `withheld` counting the others to a caller with a
+    relationship to the resident (null to anyone else), as the dossier listing does. Page n
+    here is the upstream's page n, filtered: `next`/`previous` lead to the gateway, and
+    `count` counts this page's results (the upstream's total would count cases nobody
+    decided)."""
     up = _upstream(services)
     params = list(request.query_params.multi_items())
     unknown = sorted({k for k, _ in params} - LIST_PARAMS)
@@ -144,7 +145,7 @@ def list_zaken(
     page_no = request.query_params.get("page", "1")
     if not page_no.isdigit() or not 1 <= int(page_no) <= 1_000_000:
         raise InvalidField("page", "a page number from 1")
-    page, listed, outcome = list_cases(services, up, principal, activity, params, ctx)
+    page, listed, outcome, knows = list_cases(services, up, principal, activity, params, ctx)
     if outcome.failure is not None:
         raise outcome.failure
     fields: set[str] = set()
@@ -158,7 +159,7 @@ def list_zaken(
         "next": _gateway_link(request, page.get("next")),
         "previous": _gateway_link(request, page.get("previous")),
         "results": results,
-        "withheld": listed.withheld,
+        "withheld": listed.withheld if knows else None,
     }
     return _answer(body, tuple(sorted(fields)))
 

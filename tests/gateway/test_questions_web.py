@@ -98,11 +98,11 @@ def test_used_link_finds_its_entry_on_any_page(web: TestClient, token: Token) ->
     also when newer entries have pushed it off the first page."""
     _login_resident(web)
     form = {"csrf_token": csrf(web, "/mijn/toestemmingen/nieuw"), "waarvoor": "pw-reintegration",
-            "gegevens": "health", "wie": "work_income"}  # fmt: skip
+            "gegevens": "health", "wie": "wi-zaanstad"}  # fmt: skip
     review = web.post("/mijn/toestemmingen/nieuw", data=form)
     sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', review.text).group(1)  # type: ignore[union-attr]
     assert web.post("/mijn/toestemmingen", data={**form, "text_sha256": sha}).status_code == 303
-    kees = token("u-kees", "wi_client_manager", activity="pw-reintegration")
+    kees = token("u-kees", "wi_client_manager", teams=("wi-zaanstad",), activity="pw-reintegration")
     assert web.get("/v1/records/r-demo-health", headers=kees).status_code == 200
     anna = token("u-anna", "team_generalist", teams=("wt-oost",), activity="wmo-support")
     for _ in range(30):  # more than a page (25) of newer entries

@@ -241,7 +241,8 @@ def test_a_list_of_mixed_cases_is_filtered_as_the_dossier_listing(
     dossier = client.get(f"/v1/residents/{BSN_SANNE}/records", headers=headers).json()
     assert listed == {cases[int(r["id"][2:])]["uuid"] for r in dossier["records"]}
     assert (body["count"], body["withheld"]) == (len(dossier["records"]), dossier["withheld"])
-    assert body["count"] + body["withheld"] == 4
+    if body["withheld"] is not None:  # only to a caller with a relationship to Sanne
+        assert body["count"] + body["withheld"] == 4
     # one audit record per case of the page (then four for the dossier listing)
     recs = audit_records(client)[:4]
     assert {r.record_id for r in recs} == {f"zaak/{c['uuid']}" for c in cases[:4]}
@@ -263,7 +264,9 @@ def test_paging_is_the_upstreams_pages_filtered_with_links_to_the_gateway(
     assert "page=2" in first["next"]
     assert zgw.url not in first["next"]
     second = client.get(first["next"], headers=headers).json()
-    assert (second["results"], second["withheld"], second["next"]) == ([], 2, None)
+    # No case of this page is her team's, and the gateway holds no record of Sanne: what the
+    # page withheld is not said (a relationship is judged from what the gateway can see).
+    assert (second["results"], second["withheld"], second["next"]) == ([], None, None)
     assert "page=1" in second["previous"]
 
 
