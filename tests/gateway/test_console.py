@@ -220,7 +220,7 @@ def test_a_read_under_an_exception_shows_its_reason_and_can_be_marked_not_justif
 
     from gateway.web.console.data import not_justified
 
-    with Session(c.app.state.services.db) as s:
+    with Session(c.app.state.services.db) as s:  # type: ignore[attr-defined]
         assert not_justified(s, "", "zaanstad") == 1
         assert not_justified(s, "", "haarlem") == 0
 
