@@ -35,6 +35,9 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "policy_versions": ("SELECT", "INSERT"),
     "policy_version_events": ("SELECT", "INSERT"),
     "case_records": ("SELECT", "INSERT", "UPDATE"),
+    "resident_questions": ("SELECT", "INSERT"),
+    "resident_question_answers": ("SELECT", "INSERT"),
+    "investigation_events": ("SELECT", "INSERT"),
     "alembic_version": ("SELECT",),
 }
 
