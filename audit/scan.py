@@ -39,7 +39,7 @@ from sqlalchemy import Engine, Text, cast, create_engine, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from audit.chain import _NOT_HASHED, check_row
+from audit.chain import _HASHED_WHEN_SET, _NOT_HASHED, check_row
 from audit.merkle import leaf_hash
 from audit.models import AuditRecord, StoredJSON
 
@@ -52,9 +52,9 @@ _SELECT: list[ColumnElement[Any]] = [
 _NAMES = [c.name for c in _TABLE.columns]
 _AT = {name: i for i, name in enumerate(_NAMES)}
 #: The hashed payload's columns in RFC 8785 key order (ASCII names: code-point order),
-#: as (`"name":` prefix, column index, is JSON).
+#: as (`"name":` prefix, column index, is JSON, left out when null — `chain.payload_of`).
 _PLAN = [
-    (json.dumps(name) + ":", _AT[name], name in _JSON_COLUMNS)
+    (json.dumps(name) + ":", _AT[name], name in _JSON_COLUMNS, name in _HASHED_WHEN_SET)
     for name in sorted(n for n in _NAMES if n not in _NOT_HASHED)
 ]
 _SEQ, _PREV, _HASH = _AT["seq"], _AT["prev_hash"], _AT["hash"]
@@ -88,8 +88,10 @@ def spliced_payload(row: Sequence[Any]) -> bytes | None:
     """The payload's canonical bytes assembled from a row read by `_SELECT`, or None when a
     column cannot be spliced (not one JSON value, an integer beyond 2**53, a lone surrogate)."""
     parts = []
-    for prefix, i, is_json in _PLAN:
+    for prefix, i, is_json, only_when_set in _PLAN:
         v = row[i]
+        if v is None and only_when_set:
+            continue
         if is_json:
             try:
                 if _scan_json(v, 0)[1] != len(v):

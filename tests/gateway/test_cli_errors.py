@@ -166,7 +166,9 @@ def test_print_config_shows_the_values_in_force(tmp_path: Path) -> None:
     res = _cli("print-config", env={"DOELBINDING_DATA_DIR": str(tmp_path)})
     assert res.exit_code == 0, res.stderr
     shown = json.loads(res.stdout)
-    assert shown["database"]["url"] == f"sqlite:///{tmp_path}/doelbinding.db"
+    assert (
+        shown["database"]["url"] == f"sqlite:///{tmp_path}/doelbinding-zaanstad.db"
+    )  # one demo file per profile
     assert shown["auth"]["dev_key_file"] == str(tmp_path / "dev-signing-key.pem")
     assert shown["audit"]["key_name"] == shown["audit"]["origin"]
     assert shown["audit"]["signing_key_file"] == str(tmp_path / "audit-signing-key.pem")
