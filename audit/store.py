@@ -106,7 +106,7 @@ class AuditStore:
         session: Session,
         pseudonym: str,
         *,
-        held_back_after: Mapping[str, str],
+        held_back_from: Mapping[str, str],
         limit: int = 50,
         before_seq: int | None = None,
         since: str | None = None,
@@ -115,8 +115,8 @@ class AuditStore:
     ) -> tuple[Sequence[AuditRecord], int]:
         """One page of a resident's records, newest first, and how many are held back.
 
-        `held_back_after` maps a confidential activity to an RFC 3339 cutoff: its records that
-        occurred after the cutoff are not returned, only counted. `since`/`until` bound
+        `held_back_from` maps a confidential activity to an RFC 3339 time: its records that
+        occurred at or after it are not returned, only counted. `since`/`until` bound
         `occurred_at` (RFC 3339 strings of one fixed format compare as times). The log's own
         bookkeeping is not part of the page: `access_log.*` events, the resident's own reads
         of their questions (`question.read` by the resident; the privacy officer's stay), and
@@ -142,8 +142,8 @@ class AuditStore:
         if category:
             base.append(col(rec.category) == category)
         held = [
-            and_(col(rec.processing_activity) == act, col(rec.occurred_at) > cutoff)
-            for act, cutoff in sorted(held_back_after.items())
+            and_(col(rec.processing_activity) == act, col(rec.occurred_at) >= cutoff)
+            for act, cutoff in sorted(held_back_from.items())
         ]
         page = select(rec).where(*base)
         if held:

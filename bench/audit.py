@@ -451,9 +451,7 @@ def proofs_and_access_log(services: Services) -> dict[str, float]:
         for _ in range(300):
             resident = f"p-{rnd.randrange(RESIDENTS):08d}"
             t0 = time.perf_counter()
-            records, _held = services.audit.resident_log(
-                s, resident, held_back_after=held, limit=50
-            )
+            records, _held = services.audit.resident_log(s, resident, held_back_from=held, limit=50)
             log_ms.append((time.perf_counter() - t0) * 1000)
             del records  # (a resident whose entries are all held back gets an empty page)
     return {

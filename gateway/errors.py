@@ -21,6 +21,8 @@ Gateway errors (this module) plus the domain packages' errors map to a status he
     ExceptionStateConflict     409  approve what is not pending, revoke what is over
     QuestionNotFound           404  (residents' questions)
     QuestionValidationError    422  naming the field
+    InvestigationNotFound      404  (the register of investigations)
+    InvestigationStateConflict 409  open one that runs, close one that is closed
     VersionNotFound            404  (policy versions, lifecycle)
     InvalidVersion             422  naming the field (modules or data)
     PatchRefused               422  a register patch refused: one entry per reason, plain words
@@ -66,6 +68,11 @@ from exceptions import (
 from gateway import metrics
 from gateway.auth import AuthError, AuthFailure
 from gateway.edge import BodyTooLarge
+from investigations import (
+    InvestigationError,
+    InvestigationNotFound,
+    InvestigationStateConflict,
+)
 from lifecycle import (
     InvalidVersion,
     LifecycleConflict,
@@ -250,7 +257,9 @@ def to_response(exc: Exception) -> JSONResponse:
             return _problem(404, "not_found", str(exc))
         case ExceptionStateConflict(status=current):
             return _problem(409, "conflict", str(exc), exception_status=current)
-        case ExceptionNotFound() | QuestionNotFound():
+        case InvestigationStateConflict(status=current):
+            return _problem(409, "conflict", str(exc), investigation_status=current)
+        case ExceptionNotFound() | QuestionNotFound() | InvestigationNotFound():
             return _problem(404, "not_found", str(exc))
         case QuestionValidationError(field=field, message=message):
             return _unprocessable(field, message)
@@ -328,6 +337,7 @@ def install(app: FastAPI) -> None:
         RecorderNotAllowed,
         ExceptionError,
         QuestionError,
+        InvestigationError,
         PolicyVersionError,
         PolicyError,
         AuditError,

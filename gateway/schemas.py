@@ -35,6 +35,22 @@ class _Body(BaseModel):
         return value
 
 
+class InvestigationCreate(_Body):
+    resident: str = Field(
+        min_length=1,
+        max_length=64,
+        description="The resident id (e.g. a BSN); pseudonymised at once, never stored.",
+    )
+
+
+class InvestigationPublic(BaseModel):
+    id: str
+    municipality: str
+    opened_at: str
+    closed_at: str | None = None
+    status: Literal["running", "closed"]
+
+
 class RecordCreate(_Body):
     resident: str = Field(min_length=1, max_length=64, description="The resident id, e.g. a BSN.")
     category: str = Field(description="A data category of the register, e.g. intake_notes.")
@@ -237,12 +253,27 @@ class AccessLogEntry(BaseModel):
     )
 
 
+class HeldBackPeriod(BaseModel):
+    investigation_started: str = Field(description="When the investigation was registered.")
+    held_back_until: str = Field(
+        description="When it ended: until then its enforcement entries were held back."
+    )
+
+
 class AccessLog(BaseModel):
     entries: list[AccessLogEntry]
     held_back: int = Field(
         default=0, description="Entries not shown yet: an investigation is still running."
     )
     held_back_message: str | None = Field(default=None, description="Why, in plain Dutch.")
+    held_back_ended: list[HeldBackPeriod] = Field(
+        default_factory=list,
+        description="Investigations that have ended, oldest first: their entries were held "
+        "back until `held_back_until` and are shown now.",
+    )
+    held_back_ended_message: str | None = Field(
+        default=None, description="The same, in plain Dutch."
+    )
     next_before_seq: int | None = Field(
         default=None, description="Pass as `before_seq` for the next (older) page."
     )

@@ -47,7 +47,7 @@ class Entry:
     data_subjects: str
     recipients: tuple[Recipient, ...]
     retention_days: int
-    confidential_days: int
+    confidential: bool
     measures: tuple[str, ...]
 
 
@@ -91,7 +91,7 @@ def _measures(reg: Register, key: str) -> tuple[str, ...]:
         measures.append("emergency_access_review")
     if act.justification_required:
         measures.append("justification_review")
-    if act.confidential_days:
+    if act.confidential:
         measures.append("confidential_period")
     if any(f.redact for f in reg.flows if key in f.activities):
         measures.append("redaction")
@@ -120,7 +120,7 @@ def record(revision: str, data: Mapping[str, Any], profile: str) -> Record:
             data_subjects=subjects,
             recipients=_recipients(reg, key),
             retention_days=act.retention_days,
-            confidential_days=act.confidential_days,
+            confidential=act.confidential,
             measures=_measures(reg, key),
         )
         for key, act in reg.activities.items()
@@ -148,7 +148,7 @@ COLUMNS = (
     "data_subjects",
     "recipients",
     "retention_days",
-    "confidential_days",
+    "confidential",
     "measures",
 )
 
@@ -170,7 +170,7 @@ def _row(e: Entry, t: Callable[..., str]) -> list[str]:
             for r in e.recipients
         ),
         str(e.retention_days),
-        str(e.confidential_days),
+        t("yes") if e.confidential else t("no"),
         "; ".join(t(f"measure_{m}") for m in e.measures),
     ]
 

@@ -21,7 +21,7 @@ _ACTIVITY_WORDS = {
     "retention_days": "retention (days)",
     "break_glass": "emergency access",
     "justification_required": "justification required",
-    "confidential_days": "confidential (days)",
+    "confidential": "held back during an investigation",
     "legal_basis.law": "law",
     "legal_basis.article": "article",
     "legal_basis.gdpr": "GDPR ground",

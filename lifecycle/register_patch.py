@@ -63,7 +63,7 @@ class ActivityFields(_Op):
     link: Text | None = None
     explanation: Text | None = None
     justification_required: bool | None = None
-    confidential_days: Annotated[int, Field(ge=0, le=36_500)] | None = None
+    confidential: bool | None = None
     retention_days: Annotated[int, Field(gt=0, le=36_500)] | None = None
     break_glass: bool | None = None
     categories: Ids | None = None
@@ -72,7 +72,7 @@ class ActivityFields(_Op):
 #: Fields an activity may do without, and their defaults (registry/models.py).
 ACTIVITY_DEFAULTS: dict[str, Any] = {
     "justification_required": False,
-    "confidential_days": 0,
+    "confidential": False,
     "break_glass": False,
 }
 _LEGAL_BASIS = ("law", "article", "gdpr", "link", "explanation")
@@ -84,7 +84,7 @@ class ActivityOp(_Op):
     op: Literal["activity"]
     id: Id
     set: ActivityFields = ActivityFields()
-    unset: list[Literal["gdpr", "justification_required", "confidential_days", "break_glass"]] = []
+    unset: list[Literal["gdpr", "justification_required", "confidential", "break_glass"]] = []
 
 
 class Ground(_Op):

@@ -49,11 +49,11 @@ class Activity(_Frozen):
         description="Every use needs a written justification (e.g. the meldrecht, Wmo 5.2.6); "
         "allowed uses get basis `break_glass` and are reviewed.",
     )
-    confidential_days: int = Field(
-        default=0,
-        ge=0,
-        description="How long an access under this activity is held back from the resident's "
-        "view (e.g. while a fraud investigation runs, AVG art. 23 / UAVG art. 41); 0: never.",
+    confidential: bool = Field(
+        default=False,
+        description="An access under this activity is held back from the resident's view "
+        "while an investigation into them is registered and running (AVG art. 23 / UAVG "
+        "art. 41); once it ends the access appears.",
     )
 
 

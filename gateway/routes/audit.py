@@ -190,7 +190,7 @@ def get_entry(
         outcome = services.pep.decide(
             session, principal, activity, "read", [_entry_facts(record)], ctx
         )
-        if outcome.allowed and principal.is_resident and is_held_back(reg, record, ctx.now_ns):
+        if outcome.allowed and principal.is_resident and is_held_back(reg, session, record):
             held_back = True
             services.pep.record_event(
                 session,

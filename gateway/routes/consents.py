@@ -87,7 +87,7 @@ def _uses(
         # log decides when they show); no such activity admits consent in the default register.
         if not rec.allowed or not rec.consent_id or rec.event_type.startswith("consent."):
             continue
-        if act is not None and act.confidential_days > 0:
+        if act is not None and act.confidential:
             continue
         out.setdefault(rec.consent_id, []).append(
             ConsentUsePublic(

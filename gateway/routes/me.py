@@ -1,14 +1,16 @@
 """The resident's access log: who looked at my data, when, and why. In plain Dutch (B1).
 
-Entries of a confidential activity (a running fraud investigation, AVG art. 23 / UAVG art. 41)
-are held back until the register's `confidential_days` after the access have passed. They are
-counted, not hidden: the answer says how many, and each holding back is itself audited
-(`access_log.held_back`). Never an employee id, never record content.
+Entries of a confidential activity (enforcement, AVG art. 23 / UAVG art. 41) are held back
+only while an investigation into the resident is registered (`investigations`): an entry that
+occurred while an investigation was running is held back as long as that investigation still
+runs; once it is closed the entries appear, and the log says until when they were held back.
+Held-back entries are counted, not hidden: the answer says how many, and each holding back is
+itself audited (`access_log.held_back`). Never an employee id, never record content.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -20,13 +22,14 @@ from gateway.clock import rfc3339
 from gateway.db import session_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
 from gateway.errors import InvalidField, NotFound
-from gateway.schemas import MAX_SEQ, AccessLog, AccessLogEntry, LegalBasisPublic
+from gateway.localtime import TZ
+from gateway.schemas import MAX_SEQ, AccessLog, AccessLogEntry, HeldBackPeriod, LegalBasisPublic
 from gateway.services import Services
+from investigations import Investigation, investigations_of
 from registry import Register
 
 router = APIRouter(prefix="/v1/me", tags=["residents"])
 
-_DAY_NS = 86_400 * 1_000_000_000
 _VERBS = {"read": ("heeft", "bekeken", "bekijken"), "create": ("heeft", "vastgelegd", "vastleggen")}
 
 
@@ -59,6 +62,11 @@ def organisation_label(reg: Register, organisation: str) -> str:
     return organisations(reg).get(organisation, organisation)
 
 
+_INVESTIGATION_EVENTS = {
+    "investigation.create": "De gemeente is een onderzoek naar u begonnen.",
+    "investigation.close": "De gemeente heeft het onderzoek naar u afgesloten.",
+}
+
 _QUESTION_EVENTS = {
     "question.create": "U heeft een vraag gesteld aan de privacy officer.",
     "question.read": "De privacy officer heeft uw vraag gelezen.",
@@ -75,6 +83,8 @@ def summary(reg: Register, rec: AuditRecord) -> str:
         return "U heeft uw toestemming ingetrokken."
     if rec.event_type in _QUESTION_EVENTS and rec.allowed:
         return _QUESTION_EVENTS[rec.event_type]
+    if rec.event_type in _INVESTIGATION_EVENTS and rec.allowed:
+        return _INVESTIGATION_EVENTS[rec.event_type]
     role = next((reg.roles[r].label for r in rec.subject_roles if r in reg.roles), None)
     who = f"Een medewerker ({role.lower()})" if role else "Een medewerker"
     org = f" van {organisation_label(reg, rec.organisation)}" if rec.organisation else ""
@@ -101,24 +111,66 @@ def held_back_message(n: int) -> str | None:
     regels = "1 regel is" if n == 1 else f"{n} regels zijn"
     return (
         f"{regels} nog niet zichtbaar. Dat komt doordat de gemeente nog een onderzoek doet. "
-        "U ziet deze regels later, als de termijn van het onderzoek voorbij is."
+        "U ziet deze regels als het onderzoek klaar is."
     )
 
 
-def held_back_after(reg: Register, now_ns: int) -> dict[str, str]:
-    """Per confidential activity, the RFC 3339 time after which its entries are held back."""
-    return {
-        name: rfc3339(now_ns - act.confidential_days * _DAY_NS)
-        for name, act in reg.activities.items()
-        if act.confidential_days > 0
-    }
+_MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 
-def is_held_back(reg: Register, rec: AuditRecord, now_ns: int) -> bool:
-    """`rec` is held back from the resident now: the same rule as the access log's
-    (`AuditStore.resident_log`), for the routes that read one entry."""
-    cutoff = held_back_after(reg, now_ns).get(rec.processing_activity)
-    return cutoff is not None and rec.occurred_at > cutoff
+def dutch_date(ns: int) -> str:
+    """`5 juni 2026`, the day in Dutch time."""
+    dt = datetime.fromtimestamp(ns / 1e9, tz=UTC)
+    local = dt.astimezone(TZ) if TZ else dt
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+
+
+def held_back_ended_message(periods: list[Investigation]) -> str | None:
+    """In plain Dutch, per investigation that has ended: until when its entries were held back."""
+    lines = [
+        f"Van {dutch_date(i.opened_at_ns)} tot {dutch_date(i.closed_at_ns)} deed de gemeente "
+        f"een onderzoek. Regels uit die tijd waren tot {dutch_date(i.closed_at_ns)} niet "
+        "zichtbaar. Nu ziet u ze wel."
+        for i in periods
+        if i.closed_at_ns is not None
+    ]
+    return " ".join(lines) or None
+
+
+def held_back_from(reg: Register, investigations: list[Investigation]) -> dict[str, str]:
+    """The one rule: per confidential activity, the RFC 3339 time from which its entries about
+    the resident are held back now, the opening of the earliest investigation into them that
+    is still running. An entry that occurred while an investigation ran, and that one still
+    runs, is held back; nothing else is (no investigation running: nothing at all)."""
+    running = [i.opened_at_ns for i in investigations if i.running]
+    if not running:
+        return {}
+    start = rfc3339(min(running))
+    return {name: start for name, act in reg.activities.items() if act.confidential}
+
+
+def is_held_back(reg: Register, session: Session, rec: AuditRecord) -> bool:
+    """`rec` is held back from its resident now: the same rule as the access log's
+    (`AuditStore.resident_log` with `held_back_from`), for the routes that read one entry."""
+    if not rec.resident:
+        return False
+    cutoff = held_back_from(reg, investigations_of(session, rec.resident)).get(
+        rec.processing_activity
+    )
+    return cutoff is not None and rec.occurred_at >= cutoff
 
 
 def to_entry(reg: Register, rec: AuditRecord) -> AccessLogEntry:
@@ -149,17 +201,14 @@ def to_entry(reg: Register, rec: AuditRecord) -> AccessLogEntry:
 
 
 def visible_entry(
-    services: Services, session: Session, pseudonym: str, seq: int, now_ns: int
+    services: Services, session: Session, pseudonym: str, seq: int
 ) -> AuditRecord | None:
     """Entry `seq` if the resident sees it in their own access log now: about them, not the
     log's bookkeeping, and not held back for a running investigation; else None."""
     rec = session.get(AuditRecord, seq)
     if rec is None or rec.resident != pseudonym or rec.event_type.startswith("access_log."):
         return None
-    act = services.register.activities.get(rec.processing_activity)
-    days = act.confidential_days if act is not None else 0
-    held_back = days > 0 and rec.occurred_at > rfc3339(now_ns - days * _DAY_NS)
-    return None if held_back else rec
+    return None if is_held_back(services.register, session, rec) else rec
 
 
 def _day(d: date) -> str:
@@ -190,10 +239,11 @@ def access_log(
         raise InvalidField("category", "unknown category")
     pseudonym = services.pseudonymize(principal.sub)
     with session_scope(services.db) as session:
+        investigations = investigations_of(session, pseudonym)
         records, held_back = services.audit.resident_log(
             session,
             pseudonym,
-            held_back_after=held_back_after(reg, ctx.now_ns),
+            held_back_from=held_back_from(reg, investigations),
             limit=limit,
             before_seq=before_seq,
             since=_day(since) if since else None,
@@ -216,5 +266,14 @@ def access_log(
         entries=entries,
         held_back=held_back,
         held_back_message=held_back_message(held_back),
+        held_back_ended=[
+            HeldBackPeriod(
+                investigation_started=rfc3339(i.opened_at_ns),
+                held_back_until=rfc3339(i.closed_at_ns),
+            )
+            for i in investigations
+            if i.closed_at_ns is not None
+        ],
+        held_back_ended_message=held_back_ended_message(investigations),
         next_before_seq=entries[-1].seq if len(entries) == limit else None,
     )

@@ -138,7 +138,7 @@ def ask(
         )
         view = None
         if outcome.allowed:
-            if visible_entry(services, session, pseudonym, body.entry_seq, ctx.now_ns) is None:
+            if visible_entry(services, session, pseudonym, body.entry_seq) is None:
                 # Not an entry of this resident's access log (or one held back): as unknown.
                 raise NotFound("no such entry in your access log")
             view = ask_question(

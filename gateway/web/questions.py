@@ -32,10 +32,10 @@ KINDS = {
 }
 
 
-def _entry(services: Services, web: Web, principal_sub: str, seq: int, now_ns: int) -> object:
+def _entry(services: Services, web: Web, principal_sub: str, seq: int) -> object:
     pseudonym = services.pseudonymize(principal_sub)
     with session_scope(services.db) as s:
-        rec = visible_entry(services, s, pseudonym, seq, now_ns)
+        rec = visible_entry(services, s, pseudonym, seq)
         return _wording(services, web).entry(to_entry(services.register, rec)) if rec else None
 
 
@@ -77,10 +77,9 @@ def question_new(
     session: SessionDep,
     services: ServicesDep,
     principal: ResidentDep,
-    ctx: ContextDep,
     regel: Annotated[int, Query(gt=0, lt=2**62)],
 ) -> Response:
-    entry = _entry(services, web, principal.sub, regel, ctx.now_ns)
+    entry = _entry(services, web, principal.sub, regel)
     if entry is None:
         return web.render(request, session, "resident/error.html", status=404, code="not_found")
     return _form(request, web, session, services, entry, regel)
@@ -98,7 +97,7 @@ def question_ask(
     soort: Annotated[str, Form(max_length=20)] = "question",
     tekst: Annotated[str, Form(max_length=4 * MAX_TEXT)] = "",
 ) -> Response:
-    entry = _entry(services, web, principal.sub, regel, ctx.now_ns)
+    entry = _entry(services, web, principal.sub, regel)
     if entry is None:
         return web.render(request, session, "resident/error.html", status=404, code="not_found")
     error = None

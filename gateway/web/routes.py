@@ -263,6 +263,7 @@ def timeline(
         asked=asked,
         held_back=log.held_back if log else 0,
         held_back_message=log.held_back_message if log else None,
+        held_back_ended_message=log.held_back_ended_message if log else None,
         categories=sorted(
             ((cid, c.label) for cid, c in reg.categories.items()), key=lambda x: x[1]
         ),

@@ -55,6 +55,9 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 } else := question_decision if {
 	# A resident's question or objection about their own access log (AVG art. 12, 38 lid 4).
 	rtype == "question"
+} else := investigation_decision if {
+	# The register of investigations (UAVG art. 41): the enforcement unit opens and closes.
+	rtype == "investigation"
 } else := perimeter_decision if {
 	# The perimeter (issue 12): the policy lifecycle, audit metadata asked for without an
 	# activity, recording a consent for a resident, the decision API. See "The perimeter".
@@ -268,6 +271,12 @@ known_action if action == "handover"
 
 known_action if action == "answer"
 
+# Opening and closing are actions on an investigation only.
+known_action if {
+	action == "close"
+	rtype == "investigation"
+}
+
 # The perimeter: changing a policy version (draft, test, simulate, approve, activate, roll
 # back) and evaluating through the decision API.
 known_action if action == "change"
@@ -281,6 +290,8 @@ known_resource_type if rtype == "audit_log"
 known_resource_type if rtype == "aggregate"
 
 known_resource_type if rtype == "question"
+
+known_resource_type if rtype == "investigation"
 
 # The perimeter: a policy version, a consent recorded for a resident, the decision API.
 known_resource_type if rtype == "policy_version"
@@ -366,6 +377,30 @@ question_decision := allow("own_question", msg_own_question, msg_nl_own_question
 	mandated
 	resident_question_action
 } else := deny("questions_by_resident_and_privacy_officer", msg_questions_by_resident_and_privacy_officer, msg_nl_questions_by_resident_and_privacy_officer)
+
+# ---------------------------------------------------------------------------------------
+# The register of investigations: an enforcement officer, under an enforcement activity
+# they hold the mandate for, opens (`create`) and closes (`close`) an investigation into a
+# resident of their own municipality (the municipality check above already holds). While
+# one is running, the enforcement accesses made during it are held back from the resident
+# (UAVG art. 41). Nobody else, no other action.
+# ---------------------------------------------------------------------------------------
+
+investigation_decision := allow("enforcement_investigation", msg_enforcement_investigation, msg_nl_enforcement_investigation, "law", act_article) if {
+	act_purpose == "enforcement"
+	mandated
+	enforcement_officer
+	investigation_action
+} else := deny("investigations_by_enforcement", msg_investigations_by_enforcement, msg_nl_investigations_by_enforcement)
+
+enforcement_officer if {
+	some role in roles
+	role == "enforcement_officer"
+}
+
+investigation_action if action == "create"
+
+investigation_action if action == "close"
 
 resident_question_action if action == "create"
 
@@ -591,6 +626,14 @@ msg_nl_privacy_officer_answers := "De privacy officer van uw gemeente leest en b
 msg_questions_by_resident_and_privacy_officer := "Only the resident asks, and only the privacy officer of their municipality answers, under the own-access activity."
 
 msg_nl_questions_by_resident_and_privacy_officer := "Alleen de inwoner zelf stelt een vraag, en alleen de privacy officer van de gemeente beantwoordt die."
+
+msg_enforcement_investigation := "The enforcement unit of the resident's municipality opens and closes its investigations into the resident."
+
+msg_nl_enforcement_investigation := "De handhavers van uw gemeente leggen vast wanneer een onderzoek naar u begint en eindigt."
+
+msg_investigations_by_enforcement := "Only an enforcement officer of the resident's municipality, under an enforcement activity, opens or closes an investigation."
+
+msg_nl_investigations_by_enforcement := "Alleen een handhaver van de gemeente begint of beëindigt een onderzoek."
 
 msg_case_handover := "The team that holds the case hands it over to another team."
 

@@ -83,13 +83,25 @@ class Gateway:
             time.sleep(0.2)
 
     def demo_activity(self) -> None:
-        """Accesses a resident would see: allowed by role and by law, refused, held back."""
+        """Accesses a resident would see: allowed by role and by law, refused, and held back
+        (after an investigation into Sanne is registered: its opening and Henk's look)."""
         wt = ("wt-oost",)
         self.read("r-demo-intake", "u-anna", "team_generalist", "wmo-support", wt)
         self.kees_reads_health()  # refused: consent required
         self.read("r-demo-intake", "u-henk", "enforcement_officer", "pw-enforcement")  # refused
         self.read("r-demo-income", "u-kees", "wi_client_manager", "pw-reintegration")  # by law
+        self.open_investigation("999990019")  # into Sanne: held back, as what follows
         self.read("r-demo-income", "u-henk", "enforcement_officer", "pw-enforcement")  # held back
+
+    def open_investigation(self, bsn: str) -> str:
+        """Henk registers an investigation into a resident (docs/law.md section 8)."""
+        resp = httpx.post(
+            f"{self.url}/v1/investigations",
+            json={"resident": bsn},
+            headers=self.headers("u-henk", "enforcement_officer", "pw-enforcement", ()),
+        )
+        resp.raise_for_status()
+        return str(resp.json()["id"])
 
 
 def gateway_env(data_dir: Path, profile: str = "zaanstad", **extra: str) -> dict[str, str]:

@@ -3,13 +3,14 @@ in plain Dutch, filtered and paged, with confidential entries held back and coun
 
 from __future__ import annotations
 
+from gateway.clock import rfc3339
 from gateway.db import session_scope
 from tests.factories import make_entry
 
 from .conftest import BSN_JOOST, BSN_SANNE
 
 
-def test_access_log_shows_who_what_why_without_employee_ids(client, token, clock):
+def test_access_log_shows_who_what_why_without_employee_ids(client, token):
     store = client.post(
         "/v1/records",
         json={
@@ -25,13 +26,10 @@ def test_access_log_shows_who_what_why_without_employee_ids(client, token, clock
         f"/v1/records/{rid}",
         headers=token("u-henk", "enforcement_officer", activity="pw-enforcement"),
     )
-    resp = client.get("/v1/me/access-log", headers=token(BSN_SANNE, "resident"))
-    # The enforcement attempt is confidential for now: counted, not shown.
-    assert [(e["action"], e["allowed"]) for e in resp.json()["entries"]] == [("create", True)]
-    assert resp.json()["held_back"] == 1
-    clock.advance(181 * 86_400)
+    # No investigation is registered: the routine enforcement look shows at once.
     resp = client.get("/v1/me/access-log", headers=token(BSN_SANNE, "resident"))
     assert resp.status_code == 200
+    assert resp.json()["held_back"] == 0
     entries = resp.json()["entries"]
     assert [(e["action"], e["allowed"]) for e in entries] == [("read", False), ("create", True)]
     denied, created = entries
@@ -101,32 +99,56 @@ def test_filters_by_period_and_category_and_pages(client, token):
     assert bad.status_code == 422
 
 
-def test_confidential_entries_are_held_back_counted_and_the_holding_back_is_audited(
-    client, token, clock
-):
+def test_enforcement_entries_are_held_back_only_while_an_investigation_runs(client, token, clock):
     services = client.app.state.services
     me = services.pseudonymize(BSN_SANNE)
-    recent, old = "2026-11-01T09:00:00.000000Z", "2026-01-02T09:00:00.000000Z"
+    henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
+    headers = token(BSN_SANNE, "resident")
+    before = rfc3339(clock() - 86_400 * 10**9)
+    _seed(client, make_entry(resident=me, processing_activity="pw-enforcement", occurred_at=before))
+    opened = client.post("/v1/investigations", json={"resident": BSN_SANNE}, headers=henk)
+    assert opened.status_code == 201, opened.text
+    clock.advance(3600)
+    during = rfc3339(clock())
     _seed(
         client,
-        make_entry(resident=me, processing_activity="pw-enforcement", occurred_at=old),
-        make_entry(resident=me, processing_activity="pw-enforcement", occurred_at=recent),
-        make_entry(resident=me, processing_activity="pw-enforcement", occurred_at=recent),
-        make_entry(resident=me, processing_activity="wmo-support", occurred_at=recent),
+        make_entry(resident=me, processing_activity="pw-enforcement", occurred_at=during),
+        make_entry(resident=me, processing_activity="pw-enforcement", occurred_at=during),
+        make_entry(resident=me, processing_activity="wmo-support", occurred_at=during),
     )
-    headers = token(BSN_SANNE, "resident")
 
     body = client.get("/v1/me/access-log", headers=headers).json()
 
-    assert [e["seq"] for e in body["entries"]] == [4, 1]
-    assert body["held_back"] == 2
-    assert body["held_back_message"].startswith("2 regels zijn nog niet zichtbaar.")
+    # The look before the investigation and the support entry show; the two enforcement
+    # looks during it, and the opening itself, are held back and counted.
+    shown = [(e["processing_activity"], e["when"]) for e in body["entries"]]
+    assert shown == [("wmo-support", during), ("pw-enforcement", before)]
+    assert body["held_back"] == 3
+    assert body["held_back_message"].startswith("3 regels zijn nog niet zichtbaar.")
+    assert (body["held_back_ended"], body["held_back_ended_message"]) == ([], None)
     with session_scope(services.db) as session:
         log = list(services.audit.iter_rows(session))
     held = [r for r in log if r["event_type"] == "access_log.held_back"]
-    assert [(r["resident"], r["details"]["held_back"]) for r in held] == [(me, "2")]
+    assert [(r["resident"], r["details"]["held_back"]) for r in held] == [(me, "3")]
 
-    clock.advance(181 * 86_400)  # the investigation's confidentiality has ended
+    clock.advance(30 * 86_400)  # time alone does not end the holding back
+    assert client.get("/v1/me/access-log", headers=headers).json()["held_back"] == 3
+
+    inv = opened.json()["id"]
+    closed = client.post(f"/v1/investigations/{inv}/close", headers=henk)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
     body = client.get("/v1/me/access-log", headers=headers).json()
-    assert [e["seq"] for e in body["entries"]] == [4, 3, 2, 1]
-    assert (body["held_back"], body["held_back_message"]) == (0, None)
+    assert body["held_back"] == 0
+    events = [e["event"] for e in body["entries"]]
+    assert events[0] == "investigation.close"
+    assert "investigation.create" in events
+    acts = [e["processing_activity"] for e in body["entries"]]
+    assert acts.count("pw-enforcement") == 5  # the three looks, the opening and the closing
+    assert body["held_back_ended"] == [
+        {"investigation_started": opened.json()["opened_at"], "held_back_until": rfc3339(clock())}
+    ]
+    assert body["held_back_ended_message"] == (
+        "Van 30 november 2026 tot 30 december 2026 deed de gemeente een onderzoek. Regels uit "
+        "die tijd waren tot 30 december 2026 niet zichtbaar. Nu ziet u ze wel."
+    )

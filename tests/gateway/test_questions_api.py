@@ -147,11 +147,13 @@ def test_held_back_entry_cannot_be_asked_about(client: TestClient, token: Token)
     kees = token("u-kees", "wi_client_manager", activity="pw-benefit")
     rid = store_record(client, kees, category="income", team="wi-zaanstad")
     henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
+    opened = client.post("/v1/investigations", json={"resident": BSN_SANNE}, headers=henk)
+    assert opened.status_code == 201
     assert client.get(f"/v1/records/{rid}", headers=henk).status_code == 200
     sanne = token(BSN_SANNE, "resident")
     log = client.get("/v1/me/access-log", headers=sanne).json()
-    assert log["held_back"] == 1
-    held_seq = max(e["seq"] for e in log["entries"]) + 1
+    assert log["held_back"] == 2  # the opening and the look
+    held_seq = max(e["seq"] for e in log["entries"]) + 2
     resp = client.post(
         "/v1/me/questions", json={"entry_seq": held_seq, "text": "Wie keek hier?"}, headers=sanne
     )

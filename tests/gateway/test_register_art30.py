@@ -163,7 +163,7 @@ def _fields(activity: str) -> dict[str, object]:
         "link": act.legal_basis.link,
         "explanation": act.legal_basis.explanation,
         "retention_days": str(act.retention_days),
-        "confidential_days": str(act.confidential_days),
+        **({"confidential": "true"} if act.confidential else {}),
         "categories": list(act.categories),
     }
 

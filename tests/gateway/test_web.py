@@ -167,14 +167,27 @@ def test_timeline_filters_by_category_and_period(web, token, clock):
     assert web.get("/mijn/inzage", params={"categorie": "nope"}).status_code == 422
 
 
-def test_held_back_entries_are_counted_with_the_reason(web, token):
+def test_held_back_entries_are_counted_with_the_reason_and_shown_when_it_ends(web, token, clock):
     login(web)
     henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
+    inv = web.post("/v1/investigations", json={"resident": BSN_SANNE}, headers=henk)
+    assert inv.status_code == 201, inv.text
+    clock.advance(60)
     web.get("/v1/records/r-demo-income", headers=henk)
     page = web.get("/mijn/inzage").text
     assert "Nog niet alles is zichtbaar" in page
-    assert "1 regel is nog niet zichtbaar" in page
+    assert "2 regels zijn nog niet zichtbaar" in page  # the opening and the look
     assert "Controle op de bijstandsuitkering" not in page
+    assert "Een onderzoek is klaar" not in page
+
+    clock.advance(86_400)
+    closed = web.post(f"/v1/investigations/{inv.json()['id']}/close", headers=henk)
+    assert closed.status_code == 200, closed.text
+    page = web.get("/mijn/inzage").text
+    assert "Nog niet alles is zichtbaar" not in page
+    assert "Controle op de bijstandsuitkering" in page
+    assert "Een onderzoek is klaar" in page
+    assert "waren tot 1 december 2026 niet zichtbaar. Nu ziet u ze wel." in page
 
 
 def test_give_then_withdraw_a_consent_and_the_next_access_is_refused(web, token):

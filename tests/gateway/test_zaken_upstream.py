@@ -418,7 +418,7 @@ def test_a_flows_redact_removes_the_named_fields(settings, clock, token, zgw, tm
 def test_the_readme_tour_step_7(client, token, zgw, capsys):
     """README tour, step 7 (`make run-zgw`): a team member reads Sanne's Wmo case through the
     gateway, an enforcement officer is refused, and Sanne's access log has both: the read as
-    an entry, the enforcement attempt held back (counted)."""
+    an entry, and the refused enforcement attempt too (no investigation is registered)."""
     from tests.fakes.zaken_api import DEMO_WMO, seed_demo
 
     seed_demo(zgw)
@@ -437,7 +437,10 @@ def test_the_readme_tour_step_7(client, token, zgw, capsys):
     log = client.get("/v1/me/access-log", headers=token(BSN_SANNE, "resident")).json()
     reads = [e for e in log["entries"] if e["allowed"]]
     assert len(reads) == 2  # the read and the list's Wmo case (the list's income case: denied)
-    assert log["held_back"] == 1
+    # No investigation is registered: the refused enforcement look shows at once.
+    assert log["held_back"] == 0
+    looks = [e for e in log["entries"] if e["processing_activity"] == "pw-enforcement"]
+    assert [e["allowed"] for e in looks] == [False]
     assert BSN_SANNE not in capsys.readouterr().out  # the BSN filter never reaches a log line
 
 

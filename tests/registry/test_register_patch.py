@@ -31,18 +31,18 @@ def test_activity_fields_and_their_legal_basis():
             "op": "activity",
             "id": "pw-enforcement",
             "set": {"article": "Participatiewet art. 53a lid 1", "justification_required": True},
-            "unset": ["confidential_days"],
+            "unset": ["confidential"],
         }
     )
     act = new["register"]["activities"]["pw-enforcement"]
     assert act["legal_basis"]["article"] == "Participatiewet art. 53a lid 1"
-    assert "confidential_days" not in act
+    assert "confidential" not in act
     assert register_changes(DATA, new) == [
-        "pw-enforcement: confidential (days) 180 → —",
+        "pw-enforcement: held back during an investigation yes → —",
         "pw-enforcement: justification required — → yes",
         "pw-enforcement: article Participatiewet art. 53a → Participatiewet art. 53a lid 1",
     ]
-    assert DATA["register"]["activities"]["pw-enforcement"]["confidential_days"] == 180
+    assert DATA["register"]["activities"]["pw-enforcement"]["confidential"] is True
 
 
 def test_flows_are_named_by_id_added_changed_and_removed():

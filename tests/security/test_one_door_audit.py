@@ -16,13 +16,21 @@ WHY = "Crisis: de inwoner is vannacht opgenomen, eigen team niet bereikbaar."
 
 
 def test_a_held_back_entry_is_not_readable_by_its_seq_and_the_holding_back_is_audited(
-    client, token
+    client, token, clock
 ):
     rid = store(client, token(*ANNA, teams=("wt-oost",), activity="wmo-support"))
-    client.get(f"/v1/records/{rid}", headers=token(*HENK, activity="pw-enforcement"))
-    seq = last_seq(client)  # the enforcement look: held back while the investigation runs
+    henk = token(*HENK, activity="pw-enforcement")
     sanne = token(BSN_SANNE, "resident")
-    assert client.get("/v1/me/access-log", headers=sanne).json()["held_back"] == 1
+    client.get(f"/v1/records/{rid}", headers=henk)
+    routine = last_seq(client)  # no investigation registered: readable at once
+    assert client.get(f"/v1/audit/entries/{routine}", headers=sanne).status_code == 200
+    clock.advance(60)
+    inv = client.post("/v1/investigations", json={"resident": BSN_SANNE}, headers=henk).json()
+    client.get(f"/v1/records/{rid}", headers=henk)
+    seq = last_seq(client)  # the enforcement look: held back while the investigation runs
+    # Held back: the opening and this look; the routine look before it stays visible.
+    log = client.get("/v1/me/access-log", headers=sanne).json()
+    assert (log["held_back"], log["entries"][0]["seq"]) == (2, routine)
     before = len(audit_rows(client))
     resp = client.get(f"/v1/audit/entries/{seq}", headers=sanne)
     assert resp.status_code == 404
@@ -32,7 +40,10 @@ def test_a_held_back_entry_is_not_readable_by_its_seq_and_the_holding_back_is_au
     new = audit_rows(client)[before:]
     assert any(r.event_type == "access_log.held_back" for r in new)
     # And her own visible entry (the create) still reads.
-    assert client.get(f"/v1/audit/entries/{seq - 1}", headers=sanne).status_code == 200
+    assert client.get(f"/v1/audit/entries/{routine - 1}", headers=sanne).status_code == 200
+    # Once the investigation is closed, the look reads by its seq too.
+    assert client.post(f"/v1/investigations/{inv['id']}/close", headers=henk).status_code == 200
+    assert client.get(f"/v1/audit/entries/{seq}", headers=sanne).status_code == 200
 
 
 def test_an_officer_reads_only_entries_of_her_own_municipality(settings, clock):

@@ -103,9 +103,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Retention of personal data in the audit trail (days)",
         "Bewaartermijn persoonsgegevens in het logboek (dagen)",
     ),
-    "col_confidential_days": (
-        "Held back from the resident (days)",
-        "Tijdelijk niet zichtbaar voor de inwoner (dagen)",
+    "col_confidential": (
+        "Held back from the resident while an investigation runs",
+        "Niet zichtbaar voor de inwoner zolang een onderzoek loopt",
     ),
     "col_measures": ("Security measures", "Beveiligingsmaatregelen"),
     # measures (lifecycle/art30.py)
@@ -138,8 +138,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Elk gebruik vraagt een schriftelijke motivering, beoordeeld door de privacy officer",
     ),
     "measure_confidential_period": (
-        "Held back from the resident's access log only for the set period (UAVG art. 41)",
-        "Alleen voor de vastgestelde termijn niet zichtbaar in het inzageoverzicht (UAVG art. 41)",
+        "Held back from the resident's access log only while a registered investigation "
+        "into them runs (UAVG art. 41)",
+        "Alleen niet zichtbaar in het inzageoverzicht zolang een vastgelegd onderzoek naar de "
+        "inwoner loopt (UAVG art. 41)",
     ),
     "measure_redaction": (
         "Fields withheld from the receiving domain where a flow says so",

@@ -129,7 +129,7 @@ def save_activity(
     link: Text = "",
     explanation: Text = "",
     retention_days: Annotated[int, Form(ge=1, le=36_500)] = 1,
-    confidential_days: Annotated[int, Form(ge=0, le=36_500)] = 0,
+    confidential: Annotated[bool, Form()] = False,
     consent_admissible: Annotated[bool, Form()] = False,
     justification_required: Annotated[bool, Form()] = False,
     categories: Annotated[list[str] | None, Form(max_length=200)] = None,
@@ -148,10 +148,10 @@ def save_activity(
         "id": key,
         "set": {k: v for k, v in fields.items() if v != ""},
     }
-    if confidential_days:
-        op["set"]["confidential_days"] = confidential_days
+    if confidential:
+        op["set"]["confidential"] = True
     else:
-        op["unset"] = ["confidential_days"]
+        op["unset"] = ["confidential"]
     return _save(
         request, console, session, services, officer, ctx, [op], message,
         activity=key, submitted=op["set"],
