@@ -37,8 +37,6 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "resident_questions": ("SELECT", "INSERT"),
     "resident_question_answers": ("SELECT", "INSERT"),
     "case_records": ("SELECT", "INSERT", "UPDATE"),
-    "resident_questions": ("SELECT", "INSERT"),
-    "resident_question_answers": ("SELECT", "INSERT"),
     "investigation_events": ("SELECT", "INSERT"),
     "alembic_version": ("SELECT",),
 }
