@@ -90,16 +90,20 @@ class Gateway:
         self.kees_reads_health()  # refused: consent required
         self.read("r-demo-intake", "u-henk", "enforcement_officer", "pw-enforcement")  # refused
         self.read("r-demo-income", "u-kees", "wi_client_manager", "pw-reintegration")  # by law
-        self.open_investigation("999990019")  # into Sanne: held back, as what follows
+        # Into Sanne (held back, as what follows), unless one already runs (a second round).
+        self.open_investigation("999990019", if_none_running=True)
         self.read("r-demo-income", "u-henk", "enforcement_officer", "pw-enforcement")  # held back
 
-    def open_investigation(self, bsn: str) -> str:
-        """Henk registers an investigation into a resident (docs/law.md section 8)."""
+    def open_investigation(self, bsn: str, *, if_none_running: bool = False) -> str | None:
+        """Henk registers an investigation into a resident (docs/law.md section 8); with
+        `if_none_running`, one that already runs (409) is left as it is (None)."""
         resp = httpx.post(
             f"{self.url}/v1/investigations",
             json={"resident": bsn},
             headers=self.headers("u-henk", "enforcement_officer", "pw-enforcement", ()),
         )
+        if if_none_running and resp.status_code == 409:
+            return None
         resp.raise_for_status()
         return str(resp.json()["id"])
 
