@@ -109,6 +109,9 @@ def main() -> None:
                 "DOELBINDING_DATABASE__URL": db_url,
                 "DOELBINDING_PROFILE": "zaanstad",
                 "DOELBINDING_LOG_FORMAT": "json",
+                # One token for all clients: a budget it never spends, as bench/run.py gives
+                # (the per-subject rate limit would otherwise answer most requests with 429).
+                "DOELBINDING_EDGE__RATE_LIMIT": "100000000/minute",
             }
             cli = [sys.executable, "-m", "gateway.cli"]
             for command in ("migrate", "seed-demo"):
