@@ -100,7 +100,10 @@ def test_restore_drill_gateway_monitor_and_browser_each_notice(
 
         while gw.checkpoint_size() <= seen:  # the restored log grows past the old size
             gw.demo_activity()
-            gw.wait_for_checkpoint(gw.checkpoint_size() + 1, timeout=60)
+            # Signed by the operator's command, not left to the background checkpointer: under
+            # load its turn sometimes came after the wait (a flake still to explain).
+            signed = run_cli(env, "audit", "checkpoint")
+            assert signed.returncode == 0, signed.stderr
         forked = _check(page, gw)
         assert forked.startswith("Pas op: het logboek past niet bij uw vorige controle"), forked
         assert _watch(env, gw.url, state).returncode == 1
