@@ -14,7 +14,7 @@ def test_a_failing_turn_does_not_stop_the_checkpointer(client, token):
     witness = checkpointer.witness
     assert witness is not None
     record = witness.record
-    failures = []
+    failures: list[str] = []
 
     def record_failing_once(note: str) -> None:
         if not failures:
@@ -22,7 +22,7 @@ def test_a_failing_turn_does_not_stop_the_checkpointer(client, token):
             raise OSError("disk full")
         record(note)
 
-    witness.record = record_failing_once  # type: ignore[method-assign]
+    witness.record = record_failing_once
     checkpointer.stop()
     checkpointer._interval = 0.05
     created = client.post(
