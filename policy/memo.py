@@ -54,7 +54,7 @@ from policy.contract import Decision
 log = structlog.get_logger("doelbinding.policy.memo")
 
 #: Entries a memo keeps (least recently used out first). A key is ~0.3-1 KB of JSON and a
-#: decision ~1-2 KB of Python objects; 4096 entries hold about 10 MB (docs/policy.md,
+#: decision ~1-2 KB of Python objects; 4096 entries hold about 8.8 MiB (docs/policy.md,
 #: "Performance", measures it) and cover every distinct request of a busy minute.
 DEFAULT_SIZE = 4096
 
