@@ -256,6 +256,9 @@ class Footprint:
     literals: tuple[int | float, ...]
     #: Why `now_ns` goes into the key as it is (empty when `time_ordinal`).
     time_note: str = ""
+    #: How often the modules' text names each static input path (`input.resource.team`: 3):
+    #: the order in which the embedded engine hands the input over (most read first).
+    reads: tuple[tuple[tuple[str, ...], int], ...] = ()
 
 
 @dataclass
@@ -272,6 +275,7 @@ def analyse(modules: Mapping[str, str]) -> Footprint:
     """The input paths every module reads; raises `Unmemoisable` when they cannot be known."""
     tokens_of = {name: tokenize(src) for name, src in sorted(modules.items())}
     paths: set[tuple[str, ...]] = set()
+    reads: dict[tuple[str, ...], int] = {}
     literals: set[int | float] = set()
     packages: list[tuple[str, ...]] = []
     rules: dict[str, list[tuple[list[Tok], _Rule]]] = {}
@@ -298,6 +302,7 @@ def analyse(modules: Mapping[str, str]) -> Footprint:
                 if not path:
                     raise Unmemoisable(f"{file}: a dynamic or whole reference to `input`")
                 paths.add(path)
+                reads[path] = reads.get(path, 0) + 1
                 if path == TIME_PATH and end == _ref_end(toks, i + 1):
                     now_refs.append((toks, i, end, rule_at[i]))
                 elif path[: len(TIME_PATH)] == TIME_PATH:
@@ -325,6 +330,7 @@ def analyse(modules: Mapping[str, str]) -> Footprint:
         time_ordinal=ordinal and TIME_PATH in minimal,
         literals=tuple(sorted(literals)),
         time_note=note,
+        reads=tuple(sorted(reads.items())),
     )
 
 
