@@ -545,3 +545,19 @@ def test_the_rego_form_needs_its_token_and_a_known_version(web: TestClient):
     assert resp.status_code == 403
     assert web.get("/console/rego/" + "0" * 64).status_code == 404
     assert _versions(web) == before
+
+
+@pytest.mark.parametrize("kind", ["flow", "category", "team", "service"])
+def test_a_change_to_an_entry_that_does_not_exist_is_a_404_with_no_draft(
+    web: TestClient, kind: str
+):
+    login(web)
+    before = _versions(web)
+    resp = _post(
+        web, f"{EDIT}?new={kind}", f"{EDIT}/{kind}/no-such-entry",
+        message="m", label="x", domain="team", municipality="zaanstad",
+    )  # fmt: skip
+    assert resp.status_code == 404
+    # The change form of an entry that does not exist is the index, not an empty form.
+    assert 'id="id"' not in web.get(f"{EDIT}?{kind}=no-such-entry").text
+    assert _versions(web) == before
