@@ -51,6 +51,13 @@ class InvestigationPublic(BaseModel):
     status: Literal["running", "closed"]
 
 
+class InvestigationList(BaseModel):
+    investigations: list[InvestigationPublic]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last."
+    )
+
+
 class RecordCreate(_Body):
     resident: str = Field(min_length=1, max_length=64, description="The resident id, e.g. a BSN.")
     category: str = Field(description="A data category of the register, e.g. intake_notes.")

@@ -392,10 +392,10 @@ question_decision := allow("own_question", msg_own_question, msg_nl_own_question
 
 # ---------------------------------------------------------------------------------------
 # The register of investigations: an enforcement officer, under an enforcement activity
-# they hold the mandate for, opens (`create`) and closes (`close`) an investigation into a
-# resident of their own municipality (the municipality check above already holds). While
-# one is running, the enforcement accesses made during it are held back from the resident
-# (UAVG art. 41). Nobody else, no other action.
+# they hold the mandate for, opens (`create`), closes (`close`) and lists (`read`) the
+# investigations into a resident of their own municipality (the municipality check above
+# already holds). While one is running, the enforcement accesses made during it are held
+# back from the resident (UAVG art. 41). Nobody else, no other action.
 # ---------------------------------------------------------------------------------------
 
 investigation_decision := allow("enforcement_investigation", msg_enforcement_investigation, msg_nl_enforcement_investigation, "law", act_article) if {
@@ -442,6 +442,8 @@ oversight_unit if data.doelbinding.register.teams[input.resource.team].domain ==
 investigation_action if action == "create"
 
 investigation_action if action == "close"
+
+investigation_action if action == "read"
 
 resident_question_action if action == "create"
 
@@ -668,11 +670,11 @@ msg_questions_by_resident_and_privacy_officer := "Only the resident asks, and on
 
 msg_nl_questions_by_resident_and_privacy_officer := "Alleen de inwoner zelf stelt een vraag, en alleen de privacy officer van de gemeente beantwoordt die."
 
-msg_enforcement_investigation := "The enforcement unit of the resident's municipality opens and closes its investigations into the resident."
+msg_enforcement_investigation := "The enforcement unit of the resident's municipality opens, closes and lists its investigations into the resident."
 
 msg_nl_enforcement_investigation := "De handhavers van uw gemeente leggen vast wanneer een onderzoek naar u begint en eindigt."
 
-msg_investigations_by_enforcement := "Only an enforcement officer of the resident's municipality, under an enforcement activity, opens or closes an investigation."
+msg_investigations_by_enforcement := "Only an enforcement officer of the resident's municipality, under an enforcement activity, opens, closes or lists investigations."
 
 msg_nl_investigations_by_enforcement := "Alleen een handhaver van de gemeente begint of beëindigt een onderzoek."
 
