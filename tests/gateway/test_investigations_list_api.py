@@ -116,3 +116,14 @@ def test_an_officer_lists_only_her_own_municipality(settings, clock):
         other = c.get("/v1/investigations", params={"resident": BSN_SANNE}, headers=zeist)
         assert other.status_code == 200
         assert other.json()["investigations"] == []
+
+
+def test_the_resident_reads_in_her_access_log_that_her_investigations_were_listed(client, token):
+    henk = token("u-henk", "enforcement_officer", activity="pw-enforcement")
+    inv = client.post("/v1/investigations", json={"resident": BSN_JOOST}, headers=henk).json()
+    client.post(f"/v1/investigations/{inv['id']}/close", headers=henk)
+    listed = client.get("/v1/investigations", params={"resident": BSN_JOOST}, headers=henk)
+    assert listed.status_code == 200
+    log = client.get("/v1/me/access-log", headers=token(BSN_JOOST, "resident")).json()
+    summaries = [e["summary"] for e in log["entries"]]
+    assert "De gemeente heeft bekeken welke onderzoeken naar u er zijn." in summaries
