@@ -244,6 +244,7 @@ def approve(session: Session, revision: str, approver: str, now_ns: int) -> Vers
         raise LifecycleConflict(
             revision, st.state, "only a tested version can be approved", "not_tested"
         )
+    _require_current_parent(session, st)
     if approver == st.version.author:
         raise PolicyFourEyes(
             f"{approver} drafted this version and asks for it; a second privacy officer "
@@ -253,6 +254,22 @@ def approve(session: Session, revision: str, approver: str, now_ns: int) -> Vers
         session, revision, VersionEvent.APPROVED, approver, now_ns, {"requester": st.version.author}
     )
     return status(session, revision)
+
+
+def _require_current_parent(session: Session, st: VersionStatus) -> None:
+    """A draft is a change to the version it was drafted from. Once another version became
+    active, approving or activating it would silently undo that version's changes (two
+    officers each drafting from the same active version): it must be drafted again."""
+    parent = st.version.parent
+    active = active_revision(session)
+    if parent is not None and active is not None and parent != active:
+        raise LifecycleConflict(
+            st.version.revision,
+            st.state,
+            f"it was drafted from version {parent}, but {active} is active now; activating it "
+            "would undo that version's changes, so draft it again from the active version",
+            "stale_parent",
+        )
 
 
 def _require_checked(st: VersionStatus) -> None:
@@ -304,6 +321,7 @@ def activate(
             "a second privacy officer must approve it before activation",
             "not_approved",
         )
+    _require_current_parent(session, st)
     previous = active_revision(session)
     approval = st.last(VersionEvent.APPROVED)
     _event(
