@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.audit import main as audit_bench  # noqa: E402
-from bench.decision import bench_decisions, engines_side_by_side  # noqa: E402
+from bench.decision import engines_side_by_side, print_decisions  # noqa: E402
 from bench.nginx import main as nginx_bench  # noqa: E402
 
 N_WARMUP = 200
@@ -116,12 +116,7 @@ def measure(url: str, headers: dict[str, str]) -> dict[str, float]:
 
 def main() -> None:
     print(f"doelbinding bench on {os.cpu_count()} cores, python {sys.version.split()[0]}")
-    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    d = bench_decisions(5000)
-    print(
-        f"decision (embedded regopy):   p50 {d['p50_us']:7.1f} us   p99 {d['p99_us']:7.1f} us"
-        f"   (target p50 <= 150, p99 <= 500)"
-    )
+    print_decisions(5000)
     rows = engines_side_by_side()
     base = rows[0]["p50_us"]
     print("engines on the same inputs (every profile's decision tables):")

@@ -176,5 +176,11 @@ class Checkpointer:
             except (SQLAlchemyError, AuditError) as exc:
                 log.error("checkpoint_failed", error=type(exc).__name__)
                 continue
+            except Exception as exc:  # noqa: BLE001 - the thread must outlive any one turn
+                # Anything else (the witness file's disk, a note that does not open) is logged
+                # and retried next turn: a dead thread would leave the log unsigned while the
+                # gateway goes on answering.
+                log.error("checkpoint_failed", error=type(exc).__name__, unexpected=True)
+                continue
             if cp is not None:
                 log.info("checkpoint_signed", tree_size=cp.tree_size)

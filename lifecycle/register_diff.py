@@ -30,6 +30,15 @@ _ACTIVITY_WORDS = {
 }
 
 
+#: A profile's single-entry sections, and what each is called in a change line.
+_PROFILE_PARTS = {"contact": "contact", "controller": "controller", "dpo": "DPO"}
+_PART_WORDS = {
+    "privacy_officer": "who answers",
+    "answer_days": "answer term (days)",
+    "url": "page",
+}
+
+
 def _word(value: Any) -> str:
     if value is None:
         return "—"
@@ -61,6 +70,11 @@ def _changed(subject: str, words: str, old: Any, new: Any) -> Iterator[str]:
 
 def _flat(entry: Mapping[str, Any]) -> dict[str, Any]:
     flat = {k: v for k, v in entry.items() if not isinstance(v, dict)}
+    if isinstance(flat.get("grounds"), list):  # a flow's grounds: "<article> (<kind>)"
+        flat["grounds"] = [
+            f"{g.get('article')} ({g.get('kind')})" if isinstance(g, dict) else str(g)
+            for g in flat["grounds"]
+        ]
     for key, value in entry.items():
         if isinstance(value, dict):
             flat |= {f"{key}.{k}": v for k, v in value.items()}
@@ -97,7 +111,10 @@ def register_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str
     flows_a = {f.get("id"): f for f in a.get("flows", [])}
     flows_b = {f.get("id"): f for f in b.get("flows", [])}
     changes += _entries("flow", flows_a, flows_b, {}, "flow ")
-    for section in sorted((set(a) | set(b)) - {"activities", "flows"}):
+    changes += _entries(
+        "category", a.get("categories", {}), b.get("categories", {}), {}, "category "
+    )
+    for section in sorted((set(a) | set(b)) - {"activities", "flows", "categories"}):
         if a.get(section) != b.get(section):
             changes.append(f"register: {section.replace('_', ' ')} changed")
     pa, pb = old.get("profiles", {}), new.get("profiles", {})
@@ -117,7 +134,19 @@ def register_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str
                 f"{name}: {line}"
                 for line in _entries(what, x.get(section, {}), y.get(section, {}), {}, f"{what} ")
             ]
-        for section in sorted((set(x) | set(y)) - {"mandates", "teams", "regional_services"}):
+        for section, what in _PROFILE_PARTS.items():
+            old, new = x.get(section), y.get(section)
+            if old == new:
+                continue
+            if not isinstance(old, dict) or not isinstance(new, dict):
+                how = "added" if old is None else "removed" if new is None else "changed"
+                changes.append(f"{name}: {what} {how}")
+                continue
+            for field in sorted(set(old) | set(new)):
+                words = f"{what} {_PART_WORDS.get(field, field.replace('_', ' '))}"
+                changes += _changed(name, words, old.get(field), new.get(field))
+        skip = {"mandates", "teams", "regional_services", *_PROFILE_PARTS}
+        for section in sorted((set(x) | set(y)) - skip):
             if x.get(section) != y.get(section):
                 changes.append(f"{name}: {section.replace('_', ' ')} changed")
     return changes

@@ -244,6 +244,7 @@ def approve(session: Session, revision: str, approver: str, now_ns: int) -> Vers
         raise LifecycleConflict(
             revision, st.state, "only a tested version can be approved", "not_tested"
         )
+    _require_current_parent(session, st)
     if approver == st.version.author:
         raise PolicyFourEyes(
             f"{approver} drafted this version and asks for it; a second privacy officer "
@@ -253,6 +254,34 @@ def approve(session: Session, revision: str, approver: str, now_ns: int) -> Vers
         session, revision, VersionEvent.APPROVED, approver, now_ns, {"requester": st.version.author}
     )
     return status(session, revision)
+
+
+def _require_current_parent(session: Session, st: VersionStatus) -> None:
+    """A draft is a change to the version it was drafted from, possibly through other drafts
+    (a second change on top of a first). It may be approved and activated only while it still
+    descends from the active version through versions never active themselves: otherwise
+    activating it would silently undo the active version's changes (two officers each drafting
+    from the same version), or bring back a version that was rolled back."""
+    active = active_revision(session)
+    parent = st.version.parent
+    if active is None or parent is None:
+        return
+    seen: set[str] = set()
+    current: str | None = parent
+    while current is not None and current != active and current not in seen:
+        seen.add(current)
+        if any(e.event in ACTIVATING for e in _events(session, current)):
+            break  # an earlier active version that is no longer active
+        current = get_version(session, current).parent
+    if current != active:
+        raise LifecycleConflict(
+            st.version.revision,
+            st.state,
+            f"it was drafted from version {parent}, which does not build on the active version "
+            f"{active}; activating it would undo that version's changes, so draft it again from "
+            "the active version",
+            "stale_parent",
+        )
 
 
 def _require_checked(st: VersionStatus) -> None:
@@ -304,6 +333,7 @@ def activate(
             "a second privacy officer must approve it before activation",
             "not_approved",
         )
+    _require_current_parent(session, st)
     previous = active_revision(session)
     approval = st.last(VersionEvent.APPROVED)
     _event(

@@ -8,9 +8,10 @@ then a refusal. Tests pin both shapes (see docs/policy.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -92,6 +93,14 @@ class DecisionInput(_Contract):
     @cached_property
     def _document(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy whose policy input is built again: pydantic copies the instance `__dict__`,
+        where `cached_property` keeps the document, so a copy `update`d after a decision
+        would otherwise hand the engine (and the memo) the original's input."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("_document", None)
+        return copied
 
 
 class BasisType(StrEnum):

@@ -30,6 +30,7 @@ from policy.bundle import revision as content_revision
 from policy.contract import DECISION_QUERY, Decision, DecisionInput
 from policy.decision import parse_decision
 from policy.errors import InvalidDecision, PolicyCompileError, PolicyUnavailable
+from policy.memo import DEFAULT_SIZE, DecisionMemo, footprint_of
 
 ENGINE = "embedded"
 _QUERY = f"x = {DECISION_QUERY}"
@@ -45,23 +46,55 @@ class EmbeddedEngine:
 
     `modules` maps file names to Rego sources; `data` is the register as
     `data.doelbinding.register` (see `registry.Register.policy_data`).
+
+    `decide` memoises decisions (`policy.memo`: a key derived from what the modules read of
+    the input; never for break-glass; `memo_size=0`, or a policy the analysis refuses, turns
+    it off). The memo belongs to this engine: a new version is a new engine, a new memo.
     """
 
     kind = "embedded"
 
-    def __init__(self, modules: Mapping[str, str], data: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        modules: Mapping[str, str],
+        data: Mapping[str, Any],
+        *,
+        memo_size: int = DEFAULT_SIZE,
+    ) -> None:
         if not modules:
             raise PolicyCompileError("no policy modules")
         self.revision: str = content_revision(modules, data)
         self._bundle = _compile(modules, data)
+        footprint = footprint_of(modules, self.revision) if memo_size > 0 else None
+        self.memo: DecisionMemo | None = (
+            None
+            if footprint is None
+            else DecisionMemo(
+                footprint, {"doelbinding": {"register": dict(data)}}, self.revision, memo_size
+            )
+        )
         self._query = regopy.Interpreter()
         # One query interpreter holds one input at a time, and FastAPI runs sync routes in
         # a thread pool: set_input and query_bundle must happen as one step.
         self._lock = threading.Lock()
 
     def decide(self, inp: DecisionInput) -> Decision:
-        """The decision for `inp`; raises a `PolicyError` rather than guess."""
-        return parse_decision(self.evaluate(inp.to_policy_input()))
+        """The decision for `inp`; raises a `PolicyError` rather than guess (an error is never
+        memoised: only a parsed decision is stored)."""
+        document = inp.to_policy_input()
+        memo = self.memo
+        if memo is None:
+            return parse_decision(self.evaluate(document))
+        key = memo.key(document)
+        if key is None:  # break-glass, or not plain JSON: always evaluated
+            memo.bypass()
+            return parse_decision(self.evaluate(document))
+        found = memo.get(key)
+        if found is not None:
+            return found
+        decision = parse_decision(self.evaluate(document))
+        memo.put(key, decision)
+        return decision
 
     def evaluate(self, document: Mapping[str, Any]) -> object:
         """The raw value of the decision rule for an input document (not yet parsed)."""

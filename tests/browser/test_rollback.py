@@ -100,8 +100,10 @@ def test_restore_drill_gateway_monitor_and_browser_each_notice(
 
         while gw.checkpoint_size() <= seen:  # the restored log grows past the old size
             gw.demo_activity()
-            # Signed by the operator's command, not left to the background checkpointer: under
-            # load its turn sometimes came after the wait (a flake still to explain).
+            # Signed by the operator's command: the old wait here, for a checkpoint one past the
+            # size read *after* the activity, never ended when the background checkpointer had
+            # already covered every new entry (more likely under load). `_check` still waits for
+            # the background checkpointer to cover the resident's newest entry.
             signed = run_cli(env, "audit", "checkpoint")
             assert signed.returncode == 0, signed.stderr
         forked = _check(page, gw)

@@ -265,3 +265,108 @@ def test_a_swap_installs_the_engine_with_the_register_it_was_built_from(client, 
         last = s.exec(select(AuditRecord).order_by(col(AuditRecord.seq).desc())).first()
     assert last is not None
     assert (last.policy_revision, last.purpose) == (engine.revision, "care")
+
+
+def test_a_draft_from_a_version_no_longer_active_is_neither_approved_nor_activated(client, token):
+    """Officers each draft from the same active version: once one is active, the others would
+    undo its changes, so they are refused until drafted again from the active version."""
+
+    def beside(n: int) -> dict[str, str]:
+        modules = load_modules()
+        modules["authz.rego"] += f"\n# Harmless change {n}, drafted beside the others.\n"
+        return modules
+
+    first, second, third = (
+        _draft(client, token, beside(n), f"change {n}")["revision"] for n in (1, 2, 3)
+    )
+    _ready(client, token, first)
+    _ready(client, token, second)  # approved while its parent was still active
+    assert client.post(f"/v1/policies/{first}/activate", headers=token(*PO_1)).status_code == 200
+    late = client.post(f"/v1/policies/{second}/activate", headers=token(*PO_1))
+    assert late.status_code == 409, late.text
+    assert "draft it again from the active version" in late.json()["detail"]
+    for step in ("test", "simulate"):
+        assert client.post(f"/v1/policies/{third}/{step}", headers=token(*PO_1)).status_code == 200
+    refused = client.post(f"/v1/policies/{third}/approve", headers=token(*PO_2))
+    assert refused.status_code == 409, refused.text
+    states = {
+        v["revision"]: v["state"] for v in client.get("/v1/policies", headers=token(*PO_1)).json()
+    }
+    assert (states[first], states[second], states[third]) == ("active", "approved", "tested")
+
+
+def test_a_swap_is_followed_at_once_and_every_memoised_decision_is_audited(client, token):
+    """The embedded engine memoises decisions (policy/memo.py). A read repeated is a memo hit
+    and still writes its own audit record; after a swap to a version that decides otherwise,
+    the very next read gets the new version's decision (its memo starts empty)."""
+    from gateway.policy_watcher import LoadedPolicy, build_for
+
+    services = client.app.state.services
+    rid = _intake_record(client, token)
+    memo = services.engines.current.memo
+    assert memo is not None
+    before = len(_audit(client))
+    for _ in range(3):
+        assert _read(client, token, rid, ANNA, ("wt-oost",), "wmo-support").status_code == 200
+    assert memo.stats()["hits"] >= 2
+    assert len(_audit(client)) == before + 3
+    modules = load_modules()
+    modules["authz.rego"] = modules["authz.rego"].replace(
+        'allow("team_member_support", msg_team_member_support, msg_nl_team_member_support,'
+        ' "role", act_article)',
+        'deny("other_team", msg_other_team, msg_nl_other_team)',
+    )
+    register = services.engines.active.register
+    engine = build_for(services.settings, modules, register)
+    services.install_policy(LoadedPolicy("test", modules, register, engine))
+    assert _read(client, token, rid, ANNA, ("wt-oost",), "wmo-support").status_code == 403
+    last = _audit(client)[-1]
+    assert (last.allowed, last.reason_codes, last.policy_revision) == (
+        False,
+        ["other_team"],
+        engine.revision,
+    )
+    assert len(_audit(client)) == before + 4
+
+
+def test_a_draft_on_top_of_a_draft_carries_both_changes_to_activation(client, token):
+    """A second change drafted on the first draft (its parent) descends from the active
+    version, so it is approved and activated; a draft built on a version that was active
+    before and is no longer is refused."""
+    old = client.app.state.services.engines.current.revision
+    first_modules = _harmless()
+    first = _draft(client, token, first_modules, "first change")["revision"]
+    both_modules = dict(first_modules)
+    both_modules["authz.rego"] += "# A second change, on top of the first.\n"
+    resp = client.post(
+        "/v1/policies",
+        json={"message": "second change", "modules": both_modules, "parent": first},
+        headers=token(*PO_1),
+    )
+    assert resp.status_code == 201, resp.text
+    both = resp.json()["revision"]
+    _ready(client, token, both)
+    active = client.post(f"/v1/policies/{both}/activate", headers=token(*PO_1))
+    assert active.status_code == 200, active.text
+    assert active.json()["decision_revision"] != old
+
+    # Back to the shipped version: a draft on the version rolled back from is refused.
+    shipped = client.get("/v1/policies", headers=token(*PO_1)).json()
+    retired = next(v["revision"] for v in shipped if v["state"] == "retired")
+    url = f"/v1/policies/{retired}/rollback"
+    asked = client.post(url, json={"reason": "back"}, headers=token(*PO_1))
+    assert asked.status_code == 202, asked.text
+    assert client.post(f"{url}/approve", headers=token(*PO_2)).status_code == 200
+    again = both_modules | {"authz.rego": both_modules["authz.rego"] + "# A third.\n"}
+    resp = client.post(
+        "/v1/policies",
+        json={"message": "third change", "modules": again, "parent": both},
+        headers=token(*PO_1),
+    )
+    assert resp.status_code == 201, resp.text
+    third = resp.json()["revision"]
+    for step in ("test", "simulate"):
+        assert client.post(f"/v1/policies/{third}/{step}", headers=token(*PO_1)).status_code == 200
+    refused = client.post(f"/v1/policies/{third}/approve", headers=token(*PO_2))
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"].endswith("draft it again from the active version")

@@ -180,6 +180,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "A second privacy officer must approve it before it can be activated.",
         "Een tweede privacy officer moet de versie goedkeuren voordat die actief kan worden.",
     ),
+    "conflict_stale_parent": (
+        "This draft was made from a version that is no longer active: activating it would undo "
+        "the changes of the version active now. Make the change again from the active version.",
+        "Dit concept is gemaakt vanuit een versie die niet meer actief is: activeren zou de "
+        "wijzigingen van de huidige actieve versie ongedaan maken. Maak de wijziging opnieuw "
+        "vanuit de actieve versie.",
+    ),
     "conflict_not_retired": (
         "A rollback goes back to a version that was active before.",
         "Terugdraaien kan alleen naar een versie die eerder actief was.",
