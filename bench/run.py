@@ -197,6 +197,7 @@ def main() -> None:
 
         # What the bare read never does: one audit record appended and committed with
         # synchronous=FULL (an fsync of the WAL), alone, on the same disk.
+        shutil.copyfile(tmp / "doelbinding-zaanstad.db", tmp / "audit-bench.db")  # migrated
         durable_us = audit_write_us(tmp / "audit-bench.db")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
