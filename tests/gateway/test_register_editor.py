@@ -285,7 +285,7 @@ def test_what_the_register_refuses_is_refused_in_its_form_with_no_draft(
 
 def test_each_profile_form_saves_a_draft_in_register_terms(web: TestClient):
     login(web)
-    saves = [
+    saves: list[tuple[str, str, dict[str, Any], list[str]]] = [
         ("?new=category", "/category", {"id": "housing", "label": "Wonen", "domain": "team"},
          ["category housing added"]),
         ("?category=health", "/category/health", {"label": "Gezondheid en zorg",
