@@ -743,3 +743,23 @@ def test_every_change_has_its_dutch_words():
     assert set(CHANGE_TEMPLATES_NL) == set(TEMPLATES)
     assert set(WORDS) <= set(CHANGE_WORDS_NL)
     assert all(CHANGE_WORDS_NL.values())
+
+
+def test_the_rego_editor_builds_on_a_draft_and_refuses_a_retired_version(web: TestClient):
+    login(web)
+    shipped, _ = _active(web)
+    first = _drafted(_without_consent(web))
+    _, modules = _rego_form(web, first)
+    edited = {**modules, "authz.rego": modules["authz.rego"] + "\n# reviewed\n"}
+    resp = _save_rego(web, first, edited, "a comment on top of the consent change")
+    parent, data = _version(web, _drafted(resp))
+    assert parent == first
+    assert data == _version(web, first)[1]  # the draft's register, not the active one's
+    _through(web, _drafted(_with_reintegration(web)))
+    before = _versions(web)
+    for revision, words in ((shipped, "This version is no longer active"),
+                            (first, "a change on top of it could never be activated")):  # fmt: skip
+        resp = _save_rego(web, revision, edited, "too late")
+        assert resp.status_code == 409, resp.text
+        assert words in resp.text
+    assert _versions(web) == before

@@ -100,7 +100,7 @@ def _page(
     )
 
 
-def _base_refused(
+def base_refused(
     request: Request, console: Console, session: ConsoleSession, error: PolicyVersionError
 ) -> Response:
     """A base no change may go on top of: unknown (404), once active (`base_retired`), or
@@ -166,7 +166,7 @@ def edit(
     except Denied:
         return _refused(request, console, session)
     except PolicyVersionError as exc:
-        return _base_refused(request, console, session, exc)
+        return base_refused(request, console, session, exc)
     data, profile = version.data, services.settings.profile
     if activity is not None and activity not in data["register"]["activities"]:
         activity = None
@@ -211,7 +211,7 @@ def _save(
     except Denied:
         return _refused(request, console, session)
     except PolicyVersionError as exc:
-        return _base_refused(request, console, session, exc)
+        return base_refused(request, console, session, exc)
     parent = version.revision if base else None
     data, profile = version.data, services.settings.profile
     problems: list[str] = list(check(data, profile) or []) if check is not None else []
