@@ -321,6 +321,7 @@ def test_each_profile_form_saves_a_draft_in_register_terms(web: TestClient):
           "zaanstad: DPO phone — → 14 075"]),
     ]  # fmt: skip
     for page, action, form, expected in saves:
+        assert isinstance(form, dict)
         resp = _post(web, EDIT + page, EDIT + action, message=f"change {action}", **form)
         assert _changes(web, resp) == expected, action
 
