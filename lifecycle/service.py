@@ -284,6 +284,26 @@ def _require_current_parent(session: Session, st: VersionStatus) -> None:
         )
 
 
+def current_base(session: Session, revision: str) -> VersionStatus:
+    """A version a new draft may build on: the active version, or a version never active
+    (draft, tested, approved) that descends from the active one through versions never active
+    themselves. Raises `VersionNotFound`, or `LifecycleConflict` (`base_retired`: it was
+    active once; `stale_parent`: it builds on a version no longer active)."""
+    st = status(session, revision)
+    if st.state is VersionState.ACTIVE:
+        return st
+    if st.state is VersionState.RETIRED:
+        raise LifecycleConflict(
+            revision,
+            st.state,
+            "it was active before and is no longer; a change on top of it would undo the "
+            "active version's changes, so start from the active version",
+            "base_retired",
+        )
+    _require_current_parent(session, st)
+    return st
+
+
 def _require_checked(st: VersionStatus) -> None:
     rev = st.version.revision
     test = st.last(VersionEvent.TESTED)

@@ -11,6 +11,7 @@ and PostgreSQL.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
@@ -284,7 +285,7 @@ def test_what_the_register_refuses_is_refused_in_its_form_with_no_draft(
 
 def test_each_profile_form_saves_a_draft_in_register_terms(web: TestClient):
     login(web)
-    saves = [
+    saves: list[tuple[str, str, dict[str, Any], list[str]]] = [
         ("?new=category", "/category", {"id": "housing", "label": "Wonen", "domain": "team"},
          ["category housing added"]),
         ("?category=health", "/category/health", {"label": "Gezondheid en zorg",
@@ -561,4 +562,205 @@ def test_a_change_to_an_entry_that_does_not_exist_is_a_404_with_no_draft(
     assert resp.status_code == 404
     # The change form of an entry that does not exist is the index, not an empty form.
     assert 'id="id"' not in web.get(f"{EDIT}?{kind}=no-such-entry").text
+    assert _versions(web) == before
+
+
+# --- several changes in one draft: a form on top of a draft ------------------------------------
+
+CONSENT_CHANGE = "signalling: consent admissible yes → no"
+MANDATE_CHANGE = "zaanstad: income_officer gains pw-reintegration"
+
+
+def _activity_form(key: str, **over: Any) -> dict[str, Any]:
+    """The activity's form as the active version fills it in, with `over` changed."""
+    act = register_for(shipped_content()[1], "zaanstad").activities[key]
+    form: dict[str, Any] = {
+        "article": act.legal_basis.article,
+        "link": act.legal_basis.link,
+        "explanation": act.legal_basis.explanation,
+        "retention_days": str(act.retention_days),
+        "categories": list(act.categories),
+        **({"consent_admissible": "true"} if act.consent_admissible else {}),
+        **({"justification_required": "true"} if act.justification_required else {}),
+        **({"confidential": "true"} if act.confidential else {}),
+    }
+    return form | over
+
+
+def _without_consent(client: TestClient, **extra: Any):
+    """Officer A unticks consent admissible on `signalling` (on `base`, if given)."""
+    form = _activity_form("signalling")
+    del form["consent_admissible"]
+    return _post(client, f"{EDIT}?activity=signalling", f"{EDIT}/activity/signalling",
+                 message="a signal passes by law, not on consent", **form, **extra)  # fmt: skip
+
+
+def _with_reintegration(client: TestClient, **extra: Any):
+    """Officer A adds pw-reintegration to the income officer's mandates (on `base`)."""
+    return _post(client, f"{EDIT}?role=income_officer", f"{EDIT}/mandates/income_officer",
+                 message="income officers guide to work as well",
+                 activities=["pw-benefit", "pw-reintegration"], **extra)  # fmt: skip
+
+
+def _drafted(resp) -> str:
+    assert resp.status_code == 303, resp.text
+    return str(resp.headers["location"].removeprefix("/console/diff?to="))
+
+
+def _version(client: TestClient, revision: str) -> tuple[str | None, dict[str, Any]]:
+    with Session(client.app.state.services.db) as s:  # type: ignore[attr-defined]
+        version = service.get_version(s, revision)
+        return version.parent, dict(version.data)
+
+
+def _through(client: TestClient, revision: str) -> None:
+    """Tested, simulated, approved by the second officer and activated (the engines' own
+    runs are the browser test's and test_policy_lifecycle's; here the lifecycle's rules)."""
+    with Session(client.app.state.services.db) as s:  # type: ignore[attr-defined]
+        service.record_test(s, revision, "u-fg-1", 1, {"passed": True})
+        service.record_simulation(s, revision, "u-fg-1", 2, {"flips": 0})
+        service.approve(s, revision, "u-fg-2", 3)
+        service.activate(s, revision, "u-fg-2", 4)
+        s.commit()
+
+
+def _lines(client: TestClient, revision: str, list_id: str, lang: str = "en") -> list[str]:
+    """The lines of the list `list_id` on the draft's diff page."""
+    diff = client.get(f"/console/diff?to={revision}&lang={lang}")
+    found = re.search(rf'<ul id="{list_id}">(.*?)</ul>', diff.text, re.S)
+    assert found, f"no {list_id} on the diff page"
+    return re.findall(r"<li>(.*?)</li>", found.group(1).replace("&gt;", ">"))
+
+
+def _step(client: TestClient, revision: str, lang: str = "en") -> list[str]:
+    return _lines(client, revision, "register-changes-step", lang)
+
+
+def test_two_form_changes_stack_into_one_draft_that_carries_both_to_activation(web: TestClient):
+    login(web)
+    active, data = _active(web)
+    first = _drafted(_without_consent(web))
+    # The draft's page and the diff after the save offer to add another change to it.
+    add = f'href="{EDIT}?base={first.replace(":", "%3A")}"'
+    for page in (f"/console/versions/{first}", f"/console/diff?to={first}"):
+        for lang, words in (("en", "Add another change to this draft"),
+                            ("nl", "Nog een wijziging aan dit concept toevoegen")):  # fmt: skip
+            html = web.get(f"{page}&lang={lang}" if "?" in page else f"{page}?lang={lang}").text
+            assert add in html, (page, lang)
+            assert words in html, (page, lang)
+    assert "Add another change" not in web.get(f"/console/versions/{active}?lang=en").text
+
+    # The editor on that draft: its links and forms carry the base, its forms show its data.
+    index = web.get(f"{EDIT}?base={first}&lang=en").text
+    assert 'id="base-draft"' in index
+    assert f'href="{EDIT}?role=income_officer&amp;base={first.replace(":", "%3A")}"' in index
+    form = web.get(f"{EDIT}?activity=signalling&base={first}&lang=en").text
+    assert f'name="base" value="{first}"' in form
+    assert 'id="consent_admissible" name="consent_admissible" value="true">' in form  # unticked
+    second = _drafted(_with_reintegration(web, base=first))
+
+    parent, stacked = _version(web, second)
+    assert parent == first
+    expected = copy.deepcopy(data)
+    expected["register"]["activities"]["signalling"]["consent_admissible"] = False
+    expected["profiles"]["zaanstad"]["mandates"]["income_officer"] += ["pw-reintegration"]
+    assert stacked == expected
+    # The diff shows all of it against the active version, and the last step apart.
+    assert _lines(web, second, "register-changes") == [CONSENT_CHANGE, MANDATE_CHANGE]
+    assert _step(web, second) == [MANDATE_CHANGE]
+    # One version carries both changes through the lifecycle; the first draft is then stale.
+    _through(web, second)
+    assert _active(web) == (second, expected)
+    assert "Add another change" not in web.get(f"/console/versions/{first}?lang=en").text
+
+
+def _refused_base(client: TestClient, base: str, status: int, en: str, nl: str) -> None:
+    before = _versions(client)
+    for lang, words in (("en", en), ("nl", nl)):
+        for query in ("", "?activity=signalling"):
+            sep = "&" if query else "?"
+            page = client.get(f"{EDIT}{query}{sep}base={base}&lang={lang}")
+            assert page.status_code == status, page.text
+            assert words in page.text
+    assert _without_consent(client, base=base).status_code == status
+    assert _with_reintegration(client, base=base).status_code == status
+    assert _versions(client) == before
+
+
+def test_a_base_that_is_unknown_retired_or_stale_is_refused_and_nothing_is_saved(
+    web: TestClient,
+):
+    login(web)
+    shipped, _ = _active(web)
+    _refused_base(
+        web, "sha256:" + "0" * 64, 404,
+        "There is no version with this revision", "Er is geen versie met deze revisie",
+    )  # fmt: skip
+    # Two drafts from the active version; one is activated: the other no longer builds on it.
+    stale = _drafted(_without_consent(web))
+    _through(web, _drafted(_with_reintegration(web)))
+    _refused_base(
+        web, stale, 409,
+        "a change on top of it could never be activated",
+        "een wijziging daarop kan nooit actief worden",
+    )  # fmt: skip
+    # The version active before: a change on top of it would undo the active one's.
+    _refused_base(
+        web, shipped, 409,
+        "This version is no longer active", "Deze versie is niet meer actief",
+    )  # fmt: skip
+    # A base longer than any revision is refused before anything is looked up.
+    assert web.get(f"{EDIT}?base={'x' * 200}").status_code == 422
+
+
+def test_the_console_words_the_diff_in_dutch_and_the_api_keeps_english(web: TestClient, token):
+    login(web)
+    first = _drafted(_without_consent(web))
+    second = _drafted(_with_reintegration(web, base=first))
+    diff = web.get(f"/console/diff?to={second}&lang=nl")
+    assert "signalling: toestemming mogelijk ja → nee" in diff.text
+    assert "zaanstad: income_officer krijgt mandaat voor pw-reintegration" in diff.text
+    assert "consent admissible" not in diff.text
+    assert " gains " not in diff.text
+    assert _step(web, second, "nl") == [
+        "zaanstad: income_officer krijgt mandaat voor pw-reintegration"
+    ]
+    # The API: `changes` (against the parent) and the diff's `register` stay English.
+    po = token("u-po-1", "privacy_officer")
+    resp = web.post("/v1/policies", headers=po, json={
+        "message": "one more", "parent": second,
+        "register_patch": [{"op": "contact", "profile": "zaanstad", "set": {"answer_days": 21}}],
+    })  # fmt: skip
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["changes"] == ["zaanstad: contact answer term (days) 30 → 21"]
+    api = web.get(f"/v1/policies/{second}/diff", headers=po)
+    assert api.json()["register"] == [MANDATE_CHANGE]
+
+
+def test_every_change_has_its_dutch_words():
+    from gateway.web.console.i18n_register import CHANGE_TEMPLATES_NL, CHANGE_WORDS_NL
+    from lifecycle.register_diff import TEMPLATES, WORDS
+
+    assert set(CHANGE_TEMPLATES_NL) == set(TEMPLATES)
+    assert set(WORDS) <= set(CHANGE_WORDS_NL)
+    assert all(CHANGE_WORDS_NL.values())
+
+
+def test_the_rego_editor_builds_on_a_draft_and_refuses_a_retired_version(web: TestClient):
+    login(web)
+    shipped, _ = _active(web)
+    first = _drafted(_without_consent(web))
+    _, modules = _rego_form(web, first)
+    edited = {**modules, "authz.rego": modules["authz.rego"] + "\n# reviewed\n"}
+    resp = _save_rego(web, first, edited, "a comment on top of the consent change")
+    parent, data = _version(web, _drafted(resp))
+    assert parent == first
+    assert data == _version(web, first)[1]  # the draft's register, not the active one's
+    _through(web, _drafted(_with_reintegration(web)))
+    before = _versions(web)
+    for revision, words in ((shipped, "This version is no longer active"),
+                            (first, "a change on top of it could never be activated")):  # fmt: skip
+        resp = _save_rego(web, revision, edited, "too late")
+        assert resp.status_code == 409, resp.text
+        assert words in resp.text
     assert _versions(web) == before

@@ -3,6 +3,10 @@ side; `i18n.CATALOGUE` takes them in (one catalogue, one completeness test)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from lifecycle.register_diff import Change, english
+
 CATALOGUE: dict[str, tuple[str, str]] = {
     # key: (English, Dutch)
     "nav_register": ("Processing register", "Verwerkingsregister"),
@@ -299,4 +303,126 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "A module is too large (at most 256 KiB).",
         "Een module is te groot (hoogstens 256 KiB).",
     ),
+    # a change on top of a draft
+    "base_working_on": (
+        "You are adding a change to the draft",
+        "U voegt een wijziging toe aan concept",
+    ),
+    "base_working_on_more": (
+        "Saving makes a new draft with the changes of that draft and yours, to be tested, "
+        "replayed and approved as one version.",
+        "Bewaren maakt een nieuw concept met de wijzigingen van dat concept en de uwe, dat als "
+        "één versie wordt getest, afgespeeld en goedgekeurd.",
+    ),
+    "rego_edit_base": ("Edit this draft's modules", "Modules van dit concept wijzigen"),
+    "base_add_change": (
+        "Add another change to this draft",
+        "Nog een wijziging aan dit concept toevoegen",
+    ),
+    "base_unknown": (
+        "There is no version with this revision to add a change to; nothing was saved.",
+        "Er is geen versie met deze revisie om een wijziging aan toe te voegen; er is niets "
+        "bewaard.",
+    ),
+    "base_retired": (
+        "This version is no longer active: a change on top of it would undo the changes of the "
+        "version active now; nothing was saved. Start from the active version.",
+        "Deze versie is niet meer actief: een wijziging daarop zou de wijzigingen van de "
+        "huidige actieve versie ongedaan maken; er is niets bewaard. Begin bij de actieve "
+        "versie.",
+    ),
+    "base_stale": (
+        "This draft was made from a version that is no longer active: a change on top of it "
+        "could never be activated; nothing was saved. Start from the active version.",
+        "Dit concept is gemaakt vanuit een versie die niet meer actief is: een wijziging daarop "
+        "kan nooit actief worden; er is niets bewaard. Begin bij de actieve versie.",
+    ),
+    "diff_whole": (
+        "All changes of this draft against the active version",
+        "Alle wijzigingen van dit concept ten opzichte van de actieve versie",
+    ),
+    "diff_step": (
+        "The last change only, against the draft it builds on",
+        "Alleen de laatste wijziging, ten opzichte van het concept waarop zij voortbouwt",
+    ),
 }
+
+#: How a change in the register's terms reads in Dutch (`lifecycle.register_diff.TEMPLATES`).
+CHANGE_TEMPLATES_NL: dict[str, str] = {
+    "set": "{subject}: {what} {old} → {new}",
+    "gains": "{subject}: {what}: {items} toegevoegd",
+    "loses": "{subject}: {what}: {items} weggehaald",
+    "reordered": "{subject}: {what}: andere volgorde",
+    "mandate_gains": "{subject}: {what} krijgt mandaat voor {items}",
+    "mandate_loses": "{subject}: {what} verliest mandaat voor {items}",
+    "added": "{subject} toegevoegd",
+    "removed": "{subject} verwijderd",
+    "changed": "{subject} gewijzigd",
+}
+
+#: The register's words in Dutch (`lifecycle.register_diff.WORDS`).
+CHANGE_WORDS_NL: dict[str, str] = {
+    "label": "naam",
+    "purpose": "doel",
+    "domain": "domein",
+    "consent_admissible": "toestemming mogelijk",
+    "categories": "categorieën",
+    "retention_days": "bewaartermijn (dagen)",
+    "break_glass": "noodtoegang",
+    "justification_required": "onderbouwing verplicht",
+    "confidential": "achtergehouden tijdens een onderzoek",
+    "legal_basis.law": "wet",
+    "legal_basis.article": "artikel",
+    "legal_basis.gdpr": "AVG-grondslag",
+    "legal_basis.link": "link",
+    "legal_basis.explanation": "uitleg",
+    "from_domain": "van domein",
+    "to_domain": "naar domein",
+    "activities": "activiteiten",
+    "article": "artikel",
+    "link": "link",
+    "grounds": "bepalingen",
+    "explanation": "uitleg",
+    "redact": "niet verstrekt",
+    "municipality": "gemeente",
+    "regional_service": "regionale dienst",
+    "no_dossier": "houdt geen dossier",
+    "serves": "werkt voor",
+    "domains": "domeinen",
+    "contact": "contact",
+    "controller": "verwerkingsverantwoordelijke",
+    "dpo": "FG",
+    "privacy_officer": "wie antwoordt",
+    "answer_days": "antwoordtermijn (dagen)",
+    "url": "pagina",
+    "name": "naam",
+    "email": "e-mail",
+    "phone": "telefoon",
+    "address": "adres",
+    "activity": "activiteit",
+    "flow": "gegevensstroom",
+    "category": "categorie",
+    "team": "team",
+    "profile": "profiel",
+    "purposes": "doelen",
+    "roles": "rollen",
+    "no_basis": "geen grondslag",
+    "municipalities": "gemeenten",
+    "mandates": "mandaten",
+    "teams": "teams",
+    "regional_services": "regionale diensten",
+    "yes": "ja",
+    "no": "nee",
+    "none": "geen",
+}
+
+
+def _dutch(key: str) -> str:
+    return CHANGE_WORDS_NL.get(key) or english(key)
+
+
+def register_lines(found: Sequence[Change], lang: str) -> list[str]:
+    """Changes in the register's terms (`lifecycle.register_diff.changes`) in `lang`."""
+    if lang == "nl":
+        return [c.words(CHANGE_TEMPLATES_NL, _dutch) for c in found]
+    return [c.text for c in found]

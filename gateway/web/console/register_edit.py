@@ -22,22 +22,29 @@ change in the register's terms (/console/diff) and goes on with the lifecycle.
     GET  /console/register/edit?new=service           a new one        POST …/service
     GET  /console/register/edit?part=contact          residents' contact and term POST …/contact
     GET  /console/register/edit?part=controller       controller and DPO          POST …/controller
+
+Every form starts from the active version, or with `?base=<revision>` (carried in the form's
+hidden field `base`) from a draft: a version never active that descends from the active one
+(`lifecycle.service.current_base`). The new draft's parent is that base and its register is
+the base's plus the change, so several changes go into one version; a base that is unknown,
+retired or no longer builds on the active version is refused with its reason, and nothing is
+saved.
 """  # noqa: E501
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from gateway.deps import ContextDep, ServicesDep
 from gateway.errors import Denied
 from gateway.routes import policies as policies_api
-from gateway.web.console.register import active_version
+from gateway.web.console.register import base_version
 from gateway.web.console.routes import Console, ConsoleDep, CsrfDep, OfficerDep, SessionDep
 from gateway.web.console.session import ConsoleSession
-from lifecycle import LifecycleConflict
+from lifecycle import LifecycleConflict, PolicyVersionError, VersionNotFound
 from lifecycle.register_patch import PatchRefused
 
 router = APIRouter(prefix="/console/register/edit", include_in_schema=False)
@@ -49,6 +56,18 @@ Flag = Annotated[bool, Form()]
 NEW = ("flow", "category", "team", "service")
 PARTS = ("contact", "controller")
 GROUND_KINDS = ("disclosure", "task", "principle")
+#: A revision is "sha256:" and 64 hex digits; a little room, no more.
+BASE_MAX = 100
+
+
+def _form_base(request: Request, base: Annotated[str, Form(max_length=BASE_MAX)] = "") -> None:
+    """The form's hidden `base` (the draft a change goes on top of; empty: the active
+    version), kept for `_save`."""
+    request.state.base = base.strip() or None
+
+
+#: Every form's post: its CSRF token, and the base it was drafted on.
+POST = [CsrfDep, Depends(_form_base)]
 
 
 def _page(
@@ -59,8 +78,11 @@ def _page(
     profile: str,
     *,
     status: int = 200,
+    base: str | None = None,
     **context: Any,
 ) -> Response:
+    """The editor's page; `base` the draft the change goes on top of (None: the active
+    version), kept in every form's hidden field."""
     prof = data["profiles"].get(profile, {})
     return console.render(
         request,
@@ -73,8 +95,23 @@ def _page(
         prof=prof,
         mandates=prof.get("mandates", {}),
         ground_kinds=GROUND_KINDS,
+        base=base,
         **context,
     )
+
+
+def base_refused(
+    request: Request, console: Console, session: ConsoleSession, error: PolicyVersionError
+) -> Response:
+    """A base no change may go on top of: unknown (404), once active (`base_retired`), or
+    building on a version no longer active (`stale_parent`) (409)."""
+    if isinstance(error, VersionNotFound):
+        status, message = 404, "base_unknown"
+    elif isinstance(error, LifecycleConflict) and error.reason == "base_retired":
+        status, message = 409, "base_retired"
+    else:
+        status, message = 409, "base_stale"
+    return console.render(request, session, "console/error.html", status=status, message=message)
 
 
 def _refused(request: Request, console: Console, session: ConsoleSession) -> Response:
@@ -120,12 +157,16 @@ def edit(
     service: str | None = None,
     new: str | None = None,
     part: str | None = None,
+    base: Annotated[str | None, Query(max_length=BASE_MAX)] = None,
 ) -> Response:
-    """The index (no parameter), or the form of one entry, a new entry, or a profile part."""
+    """The index (no parameter), or the form of one entry, a new entry, or a profile part;
+    of the active version, or of the draft `base`."""
     try:
-        version = active_version(services, officer, ctx, "register.edit")
+        version = base_version(services, officer, ctx, "register.edit", base or None)
     except Denied:
         return _refused(request, console, session)
+    except PolicyVersionError as exc:
+        return base_refused(request, console, session, exc)
     data, profile = version.data, services.settings.profile
     if activity is not None and activity not in data["register"]["activities"]:
         activity = None
@@ -141,7 +182,10 @@ def edit(
         context |= {"kind": new, "key": None, "entry": {}}
     if part in PARTS:
         context["part"] = part
-    return _page(request, console, session, data, profile, **context)
+    return _page(
+        request, console, session, data, profile, base=version.revision if base else None,
+        **context,
+    )  # fmt: skip
 
 
 def _save(
@@ -157,13 +201,18 @@ def _save(
     check: Any = None,
     **form: Any,
 ) -> Response:
-    """Draft `patch` on the active version, or show the form again with what is in the way.
-    `check(data, profile)` may name a problem the patch itself cannot see (an id that
-    exists already, or does not exist), as a list of reasons; None means go on."""
+    """Draft `patch` on the active version, or on the form's base (a draft: the new draft's
+    parent), or show the form again with what is in the way. `check(data, profile)` may name
+    a problem the patch itself cannot see (an id that exists already, or does not exist), as
+    a list of reasons; None means go on."""
+    base: str | None = getattr(request.state, "base", None)
     try:
-        version = active_version(services, officer, ctx, "register.edit")
+        version = base_version(services, officer, ctx, "register.edit", base)
     except Denied:
         return _refused(request, console, session)
+    except PolicyVersionError as exc:
+        return base_refused(request, console, session, exc)
+    parent = version.revision if base else None
     data, profile = version.data, services.settings.profile
     problems: list[str] = list(check(data, profile) or []) if check is not None else []
     if problems:
@@ -172,7 +221,7 @@ def _save(
     elif not message.strip():
         problems = ["register_message_required"]
     else:
-        body = policies_api.DraftIn(message=message.strip(), register_patch=patch)
+        body = policies_api.DraftIn(message=message.strip(), register_patch=patch, parent=parent)
         try:
             draft = policies_api.create_draft(body, services, officer, ctx)
         except PatchRefused as exc:
@@ -184,7 +233,10 @@ def _save(
         else:
             session.flash("register_drafted")
             return console.redirect(session, f"/console/diff?to={draft.revision}")
-    return _page(request, console, session, data, profile, status=422, problems=problems, **form)
+    return _page(
+        request, console, session, data, profile, status=422, base=parent, problems=problems,
+        **form,
+    )  # fmt: skip
 
 
 def _exists(kind: str, key: str, *, should: bool) -> Any:
@@ -213,7 +265,7 @@ def _split(value: str) -> list[str]:
 # --- an activity and a role's mandates -----------------------------------------------------
 
 
-@router.post("/activity/{key}", dependencies=[CsrfDep])
+@router.post("/activity/{key}", dependencies=POST)
 def save_activity(
     key: str,
     request: Request,
@@ -256,7 +308,7 @@ def save_activity(
     )  # fmt: skip
 
 
-@router.post("/mandates/{role}", dependencies=[CsrfDep])
+@router.post("/mandates/{role}", dependencies=POST)
 def save_mandates(
     role: str,
     request: Request,
@@ -337,7 +389,7 @@ def _flow(
     )  # fmt: skip
 
 
-@router.post("/flow", dependencies=[CsrfDep])
+@router.post("/flow", dependencies=POST)
 def add_flow(
     request: Request,
     console: ConsoleDep,
@@ -365,7 +417,7 @@ def add_flow(
                  ground_article, ground_kind)  # fmt: skip
 
 
-@router.post("/flow/{key}", dependencies=[CsrfDep])
+@router.post("/flow/{key}", dependencies=POST)
 def change_flow(
     key: str,
     request: Request,
@@ -414,7 +466,7 @@ def _remove(
     )  # fmt: skip
 
 
-@router.post("/flow/{key}/remove", dependencies=[CsrfDep])
+@router.post("/flow/{key}/remove", dependencies=POST)
 def remove_flow(
     key: str,
     request: Request,
@@ -454,7 +506,7 @@ def _category(
     )  # fmt: skip
 
 
-@router.post("/category", dependencies=[CsrfDep])
+@router.post("/category", dependencies=POST)
 def add_category(
     request: Request,
     console: ConsoleDep,
@@ -471,7 +523,7 @@ def add_category(
                      id, label, domain, message)  # fmt: skip
 
 
-@router.post("/category/{key}", dependencies=[CsrfDep])
+@router.post("/category/{key}", dependencies=POST)
 def change_category(
     key: str,
     request: Request,
@@ -530,7 +582,7 @@ def _team(
     )  # fmt: skip
 
 
-@router.post("/team", dependencies=[CsrfDep])
+@router.post("/team", dependencies=POST)
 def add_team(
     request: Request,
     console: ConsoleDep,
@@ -551,7 +603,7 @@ def add_team(
     return _team(None, request, console, session, services, officer, ctx, form, message)
 
 
-@router.post("/team/{key}", dependencies=[CsrfDep])
+@router.post("/team/{key}", dependencies=POST)
 def change_team(
     key: str,
     request: Request,
@@ -572,7 +624,7 @@ def change_team(
     return _team(key, request, console, session, services, officer, ctx, form, message)
 
 
-@router.post("/team/{key}/remove", dependencies=[CsrfDep])
+@router.post("/team/{key}/remove", dependencies=POST)
 def remove_team(
     key: str,
     request: Request,
@@ -620,7 +672,7 @@ def _service(
     )  # fmt: skip
 
 
-@router.post("/service", dependencies=[CsrfDep])
+@router.post("/service", dependencies=POST)
 def add_service(
     request: Request,
     console: ConsoleDep,
@@ -640,7 +692,7 @@ def add_service(
     return _service(None, request, console, session, services, officer, ctx, form, message)
 
 
-@router.post("/service/{key}", dependencies=[CsrfDep])
+@router.post("/service/{key}", dependencies=POST)
 def change_service(
     key: str,
     request: Request,
@@ -659,7 +711,7 @@ def change_service(
     return _service(key, request, console, session, services, officer, ctx, form, message)
 
 
-@router.post("/service/{key}/remove", dependencies=[CsrfDep])
+@router.post("/service/{key}/remove", dependencies=POST)
 def remove_service(
     key: str,
     request: Request,
@@ -699,7 +751,7 @@ def _part_op(op: str, profile: str, fields: dict[str, Any], optional: tuple[str,
     }
 
 
-@router.post("/contact", dependencies=[CsrfDep])
+@router.post("/contact", dependencies=POST)
 def save_contact(
     request: Request,
     console: ConsoleDep,
@@ -725,7 +777,7 @@ def save_contact(
     )  # fmt: skip
 
 
-@router.post("/controller", dependencies=[CsrfDep])
+@router.post("/controller", dependencies=POST)
 def save_controller(
     request: Request,
     console: ConsoleDep,

@@ -6,8 +6,10 @@ and audit event as every other draft).
 Before a draft exists the edited modules are compiled on regopy over every profile's register,
 in a child process (`lifecycle.checks.compile_check`); a compile error is shown with its file
 and line (rego-cpp's error text, `policy.embedded._compile_error`), the line marked in a
-numbered excerpt of the module, and nothing is saved. The test on both engines, the replay
-and four eyes follow on the version page as for any draft.
+numbered excerpt of the module, and nothing is saved. A version that no longer builds on the
+active one (once active itself, or a draft of such a version) is refused before compiling,
+as the register editor refuses such a base: its draft could never be activated. The test on
+both engines, the replay and four eyes follow on the version page as for any draft.
 
     GET  /console/rego/<revision>    the modules of that version in textareas
     POST /console/rego/<revision>    save them as a new draft (parent: that version)
@@ -20,12 +22,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from gateway.db import session_scope
 from gateway.deps import ContextDep, ServicesDep
 from gateway.errors import Denied
 from gateway.routes import policies as policies_api
+from gateway.web.console.register_edit import base_refused
 from gateway.web.console.routes import Console, ConsoleDep, CsrfDep, OfficerDep, SessionDep
 from gateway.web.console.session import ConsoleSession
-from lifecycle import LifecycleConflict, PolicyVersionError
+from lifecycle import LifecycleConflict, PolicyVersionError, service
 from lifecycle.checks import compile_check
 
 router = APIRouter(prefix="/console/rego", include_in_schema=False)
@@ -114,6 +118,11 @@ def save(
         return _refused(request, console, session, 403)
     except PolicyVersionError:
         return _refused(request, console, session, 404)
+    with session_scope(services.db) as s:
+        try:  # a draft of a version that no longer builds on the active one could never be
+            service.current_base(s, parent.revision)  # activated: refused before compiling
+        except PolicyVersionError as exc:
+            return base_refused(request, console, session, exc)
     names, sources = list(name or []), list(source or [])
     base = dict(parent.modules or {})
     edited = dict(base)
