@@ -126,7 +126,12 @@ def test_charging_a_budget_in_memory_starts_no_thread(monkeypatch) -> None:
             t.join()
     started: list[threading.Thread] = []
     start = threading.Thread.start
-    monkeypatch.setattr(threading.Thread, "start", lambda t: (started.append(t), start(t))[1])
+
+    def recording_start(t: threading.Thread) -> None:
+        started.append(t)
+        start(t)
+
+    monkeypatch.setattr(threading.Thread, "start", recording_start)
     anna = Principal("u-anna", ("team_generalist",), "", ("wt-oost",), "zaanstad")
     for _ in range(3):
         limit.charge(anna)
