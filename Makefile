@@ -60,6 +60,9 @@ run-zgw: $(STAMP)
 	$(BIN)/uvicorn gateway.app:create_app --factory --host $(HOST) --port $(PORT) --no-access-log
 
 lint: $(STAMP)
+	@# A merge's conflict markers left in a docstring or a doc would pass every other check.
+	@! grep -rnE '^(<<<<<<<|>>>>>>>)( |$$)' --exclude-dir=.git --exclude-dir=.venv \
+		--exclude-dir=node_modules --exclude-dir=var . || { echo "conflict markers above"; exit 1; }
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .

@@ -313,6 +313,13 @@ class TokenVerifier:
         self._remember(token, principal, min(float(claims["exp"]), now + self._cache_seconds))
         return principal
 
+    def cached(self, token: str) -> Principal | None:
+        """The `Principal` `verify` would answer from its cache for `token` (verified before,
+        not yet past its `exp` nor `cache_seconds`), or None: then call `verify`. It checks no
+        signature and fetches no key, so it may run on the event loop; the answer is exactly
+        the cached one `verify` gives, so the cache's trade-off (docs/auth.md) is unchanged."""
+        return self._cached(token, self._clock())
+
     def _cached(self, token: str, now: float) -> Principal | None:
         if not self._cache_size:
             return None

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from gateway.auth import AuthError, AuthFailure, Principal
 from gateway.errors import InvalidHeader, MissingActivity, UnknownActivity
@@ -29,13 +30,20 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_principal(
+async def get_principal(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """A token verified before and still in the verifier's cache is answered on the loop (a
+    dictionary lookup); any other goes to the thread pool for `verify` (a signature check,
+    perhaps a JWKS fetch, must not block the loop)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthError(AuthFailure.MISSING_TOKEN)
-    return services.verifier.verify(credentials.credentials)
+    token = credentials.credentials
+    cached = services.verifier.cached(token)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(services.verifier.verify, token)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -51,6 +51,13 @@ class InvestigationPublic(BaseModel):
     status: Literal["running", "closed"]
 
 
+class InvestigationList(BaseModel):
+    investigations: list[InvestigationPublic]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last."
+    )
+
+
 class RecordCreate(_Body):
     resident: str = Field(min_length=1, max_length=64, description="The resident id, e.g. a BSN.")
     category: str = Field(description="A data category of the register, e.g. intake_notes.")
@@ -638,3 +645,53 @@ class QuestionDetail(QuestionPublic):
     resident_pseudonym: str
     municipality: str
     entry: AccessLogEntry | None
+
+
+# --- team oversight (GET /v1/oversight/team…) -------------------------------------------------
+
+
+class CategoryCountPublic(BaseModel):
+    category: str
+    count: int | None = Field(
+        description="Null when suppressed: above 0 and below the register's small-cell threshold."
+    )
+    suppressed: bool = False
+
+
+class MemberCaseloadPublic(BaseModel):
+    employee: str = Field(description="The employee id as the audit trail records it.")
+    records: int = Field(description="Records the team holds now that she worked on.")
+    cases: int = Field(description="Residents (cases) those records are about.")
+    by_category: list[CategoryCountPublic]
+
+
+class TeamCaseloadPublic(BaseModel):
+    team: str
+    municipality: str
+    since: str = Field(description="Work on records counts from this time (RFC 3339 UTC).")
+    records: int = Field(description="Records the team holds now.")
+    cases: int = Field(description="Residents (cases) the team holds records of.")
+    by_category: list[CategoryCountPublic]
+    members: list[MemberCaseloadPublic]
+    small_cell_threshold: int
+
+
+class TeamAccessPublic(BaseModel):
+    seq: int = Field(description="The audit entry's sequence number.")
+    occurred_at: str
+    employee: str
+    record_id: str
+    action: str
+    processing_activity: str
+    allowed: bool
+    reason_codes: list[str]
+    basis_type: str | None
+
+
+class TeamAccessList(BaseModel):
+    team: str
+    municipality: str
+    accesses: list[TeamAccessPublic]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next (older) page; null on the last."
+    )

@@ -1,10 +1,12 @@
 """The record of processing activities (AVG art. 30 lid 1) of a policy version, for the AP.
 
 Generated from the register a version holds, for one profile, so it is never out of date:
-per activity its purpose, legal basis, categories of personal data and of data subjects,
-recipients (the flows that pass its data on, and the regional services that act under it),
-retention, and the security measures the gateway applies to it. Language-neutral: labels
-come from the register (Dutch); a measure is a code the page translates.
+the controller and its data protection officer with their contact details (the profile's
+`controller` and `dpo`), and per activity its purpose, legal basis, categories of personal
+data and of data subjects, recipients (the flows that pass its data on, and the regional
+services that act under it), retention, and the security measures the gateway applies to
+it. Language-neutral: labels come from the register (Dutch); a measure is a code the page
+translates.
 See docs/policy-lifecycle.md, "The processing register for the AP".
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 
 from lifecycle.content import register_for
 from registry import Register
+from registry.models import Party
 
 #: Applied to every activity by the gateway itself (docs/architecture.md).
 ALWAYS = ("audit_trail", "purpose_binding", "policy_four_eyes", "pseudonymised_log")
@@ -60,6 +63,10 @@ class Record:
     controller: str
     municipalities: tuple[str, ...]
     entries: tuple[Entry, ...]
+    #: The controller's and the DPO's name and contact details (art. 30 lid 1 onder a), from
+    #: the profile; None where the profile does not state them.
+    controller_contact: Party | None = None
+    dpo: Party | None = None
 
 
 def _recipients(reg: Register, key: str) -> tuple[Recipient, ...]:
@@ -128,9 +135,11 @@ def record(revision: str, data: Mapping[str, Any], profile: str) -> Record:
     return Record(
         revision=revision,
         profile=reg.profile,
-        controller=reg.profile_label,
+        controller=reg.controller.name if reg.controller else reg.profile_label,
         municipalities=places,
         entries=entries,
+        controller_contact=reg.controller,
+        dpo=reg.dpo,
     )
 
 
@@ -150,10 +159,19 @@ COLUMNS = (
     "retention_days",
     "confidential",
     "measures",
+    "controller",
+    "dpo",
 )
 
 
-def _row(e: Entry, t: Callable[..., str]) -> list[str]:
+def party_text(party: Party | None) -> str:
+    """A party's name and contact details on one line; empty if not stated."""
+    if party is None:
+        return ""
+    return "; ".join(v for v in (party.name, party.email, party.phone, party.address) if v)
+
+
+def _row(e: Entry, t: Callable[..., str], rec: Record) -> list[str]:
     return [
         e.activity,
         e.name,
@@ -172,6 +190,8 @@ def _row(e: Entry, t: Callable[..., str]) -> list[str]:
         str(e.retention_days),
         t("yes") if e.confidential else t("no"),
         "; ".join(t(f"measure_{m}") for m in e.measures),
+        party_text(rec.controller_contact) or rec.controller,
+        party_text(rec.dpo),
     ]
 
 
@@ -186,5 +206,5 @@ def to_csv(rec: Record, heading: Callable[..., str]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([heading(f"col_{key}") for key in COLUMNS])
     for entry in rec.entries:
-        writer.writerow([_cell(cell) for cell in _row(entry, heading)])
+        writer.writerow([_cell(cell) for cell in _row(entry, heading, rec)])
     return out.getvalue()

@@ -208,6 +208,48 @@ def _case(ours: dict[str, Any], theirs: dict[str, Any] | None, opa_ran: bool) ->
     }
 
 
+# -- compile only: an edited module before it becomes a draft ----------------------------------
+
+
+def compile_check(
+    modules: Mapping[str, str],
+    data: Mapping[str, Any],
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+) -> dict[str, Any] | None:
+    """None if the modules compile on regopy over every profile's register; otherwise the
+    first error as `{profile, message, file, line}` (`line` from rego-cpp's error text,
+    `policy.embedded._compile_error`; None where it has none). In a child, as the test is."""
+    messages, crash = stream_in_child(_compile_in_child, (dict(modules), dict(data)), timeout)
+    for msg in messages:
+        if msg[0] == "compiled":
+            return None
+        if msg[0] == "compile_error":
+            _, profile, detail, file, line = msg
+            return {"profile": profile, "message": detail, "file": file, "line": line}
+    died = crash.signal_name if crash else "no report"
+    return {
+        "profile": None,
+        "message": f"the engine's process died ({died})",
+        "file": None,
+        "line": None,
+    }
+
+
+def _compile_in_child(
+    send: Callable[[Any], None], modules: dict[str, str], data: dict[str, Any]
+) -> None:
+    from lifecycle.content import register_for
+    from policy import EmbeddedEngine, PolicyCompileError  # imported only in the child
+
+    for profile in sorted(data["profiles"]):
+        try:
+            EmbeddedEngine(modules, register_for(data, profile).policy_data())
+        except PolicyCompileError as exc:
+            send(("compile_error", profile, exc.detail, exc.file, exc.line))
+            return
+    send(("compiled",))
+
+
 # -- replay: the active version and the draft, side by side ---------------------------------
 
 Content = tuple[Mapping[str, str], Mapping[str, Any]]

@@ -160,8 +160,63 @@ class RegionalServiceOp(_Op):
     remove: bool = False
 
 
+class CategoryFields(_Op):
+    label: Text | None = None
+    domain: Id | None = None
+
+
+class CategoryOp(_Op):
+    """Add a category of personal data (label and owning domain, or `shared`) or change one."""
+
+    op: Literal["category"]
+    id: Id
+    set: CategoryFields = CategoryFields()
+
+
+class ContactFields(_Op):
+    privacy_officer: Text | None = None
+    email: Text | None = None
+    phone: Text | None = None
+    url: Text | None = None
+    answer_days: Annotated[int, Field(gt=0, le=90)] | None = None
+
+
+class ContactOp(_Op):
+    """Who answers a resident's question or objection in a profile, and within what term."""
+
+    op: Literal["contact"]
+    profile: Id
+    set: ContactFields = ContactFields()
+    unset: list[Literal["phone", "url"]] = []
+
+
+class PartyFields(_Op):
+    name: Text | None = None
+    address: Text | None = None
+    email: Text | None = None
+    phone: Text | None = None
+
+
+class PartyOp(_Op):
+    """The controller (`controller`) or its data protection officer (`dpo`) a profile's
+    record of processing activities names, with contact details."""
+
+    op: Literal["controller", "dpo"]
+    profile: Id
+    set: PartyFields = PartyFields()
+    unset: list[Literal["address", "phone"]] = []
+
+
 Operation = Annotated[
-    ActivityOp | FlowOp | MandatesOp | TeamOp | RegionalServiceOp, Field(discriminator="op")
+    ActivityOp
+    | FlowOp
+    | MandatesOp
+    | TeamOp
+    | RegionalServiceOp
+    | CategoryOp
+    | ContactOp
+    | PartyOp,
+    Field(discriminator="op"),
 ]
 _PATCH: TypeAdapter[list[Operation]] = TypeAdapter(
     Annotated[list[Operation], Field(min_length=1, max_length=MAX_OPERATIONS)]
@@ -174,10 +229,20 @@ def parse_patch(raw: Any) -> list[Operation]:
         return _PATCH.validate_python(raw)
     except ValidationError as exc:
         reasons = [
-            f"{'/'.join(str(p) for p in err['loc']) or 'patch'}: {err['msg']}"
+            f"{'/'.join(str(p) for p in err['loc']) or 'patch'}: {_plain(err['loc'], err['msg'])}"
             for err in exc.errors(include_url=False, include_input=False)[:20]
         ]
         raise PatchRefused(reasons) from None
+
+
+def _plain(loc: Sequence[Any], msg: str) -> str:
+    """A validation message in plain words where the raw one names a regular expression."""
+    if not msg.startswith("String should match pattern"):
+        return msg
+    field = str(loc[-1]) if loc else ""
+    if "email" in field:
+        return "not an e-mail address (write it as name@example.nl)"
+    return "use only lowercase letters, digits, '-' and '_', starting with a letter or digit"
 
 
 def _fields(model: BaseModel) -> dict[str, Any]:
@@ -218,11 +283,20 @@ def _apply_one(data: dict[str, Any], op: Operation) -> list[str]:
         for key in op.unset:
             flows[index].pop(key, None)
         return []
+    if isinstance(op, CategoryOp):
+        register.setdefault("categories", {}).setdefault(op.id, {}).update(_fields(op.set))
+        return []
     profile = data["profiles"].get(op.profile)
     if profile is None:
         return [f"profile {op.profile} does not exist"]
     if isinstance(op, MandatesOp):
         profile.setdefault("mandates", {})[op.role] = list(dict.fromkeys(op.activities))
+        return []
+    if isinstance(op, ContactOp | PartyOp):
+        entry = profile.setdefault(op.op, {})
+        entry.update(_fields(op.set))
+        for key in op.unset:
+            entry.pop(key, None)
         return []
     section = "teams" if isinstance(op, TeamOp) else "regional_services"
     what = "team" if isinstance(op, TeamOp) else "regional service"
@@ -263,7 +337,9 @@ def explain(message: str, data: Mapping[str, Any]) -> list[str]:
     says there (the entry's explanation and article)."""
     source, _, problem = message.partition(": ")
     if "validation error" in problem:
-        found = [f"{loc}: {msg}" for loc, msg in _PYDANTIC_LINE.findall(problem)]
+        found = [
+            f"{loc}: {_plain(loc.split('.'), msg)}" for loc, msg in _PYDANTIC_LINE.findall(problem)
+        ]
         return found or [message]
     entries = {e.get("id"): e for e in data["register"].get("no_basis", [])}
     reasons = []

@@ -257,19 +257,51 @@ def approve(session: Session, revision: str, approver: str, now_ns: int) -> Vers
 
 
 def _require_current_parent(session: Session, st: VersionStatus) -> None:
-    """A draft is a change to the version it was drafted from. Once another version became
-    active, approving or activating it would silently undo that version's changes (two
-    officers each drafting from the same active version): it must be drafted again."""
-    parent = st.version.parent
+    """A draft is a change to the version it was drafted from, possibly through other drafts
+    (a second change on top of a first). It may be approved and activated only while it still
+    descends from the active version through versions never active themselves: otherwise
+    activating it would silently undo the active version's changes (two officers each drafting
+    from the same version), or bring back a version that was rolled back."""
     active = active_revision(session)
-    if parent is not None and active is not None and parent != active:
+    parent = st.version.parent
+    if active is None or parent is None:
+        return
+    seen: set[str] = set()
+    current: str | None = parent
+    while current is not None and current != active and current not in seen:
+        seen.add(current)
+        if any(e.event in ACTIVATING for e in _events(session, current)):
+            break  # an earlier active version that is no longer active
+        current = get_version(session, current).parent
+    if current != active:
         raise LifecycleConflict(
             st.version.revision,
             st.state,
-            f"it was drafted from version {parent}, but {active} is active now; activating it "
-            "would undo that version's changes, so draft it again from the active version",
+            f"it was drafted from version {parent}, which does not build on the active version "
+            f"{active}; activating it would undo that version's changes, so draft it again from "
+            "the active version",
             "stale_parent",
         )
+
+
+def current_base(session: Session, revision: str) -> VersionStatus:
+    """A version a new draft may build on: the active version, or a version never active
+    (draft, tested, approved) that descends from the active one through versions never active
+    themselves. Raises `VersionNotFound`, or `LifecycleConflict` (`base_retired`: it was
+    active once; `stale_parent`: it builds on a version no longer active)."""
+    st = status(session, revision)
+    if st.state is VersionState.ACTIVE:
+        return st
+    if st.state is VersionState.RETIRED:
+        raise LifecycleConflict(
+            revision,
+            st.state,
+            "it was active before and is no longer; a change on top of it would undo the "
+            "active version's changes, so start from the active version",
+            "base_retired",
+        )
+    _require_current_parent(session, st)
+    return st
 
 
 def _require_checked(st: VersionStatus) -> None:

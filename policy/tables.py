@@ -193,7 +193,9 @@ def case_to_input(case: Case, data: Mapping[str, Any]) -> DecisionInput:
             type=req.resource_type,
             id="r-1" if req.resource_type == "record" else None,
             category=req.category,
-            team=record_team if req.resource_type in ("record", "consent") else None,
+            team=record_team
+            if req.resource_type in ("record", "consent", "team_oversight")
+            else None,
             municipality=record_municipality,
             resident=req.resident,
         ),

@@ -50,6 +50,8 @@ def load_register(
                 "mandates": prof.get("mandates", {}),
                 "regional_services": prof.get("regional_services", {}),
                 "contact": prof.get("contact"),
+                "controller": prof.get("controller"),
+                "dpo": prof.get("dpo"),
             }
         )
     except ValidationError as exc:
@@ -142,7 +144,7 @@ def _flow_grounds(flow: Flow) -> list[str]:
         return [f"flow {flow.id}: no grounds: list the provisions its article cites"]
     if not any(g.kind == "disclosure" for g in flow.grounds):
         kinds = ", ".join(sorted({g.kind for g in flow.grounds}))
-        return [f"flow {flow.id}: only {kinds} as ground; no provision permits the disclosure"]
+        return [f"flow {flow.id}: only {kinds} as ground, and no provision permits the disclosure"]
     return []
 
 

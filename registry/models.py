@@ -144,6 +144,21 @@ class Contact(_Frozen):
     )
 
 
+#: An e-mail address as a register states one: something@somewhere.tld, no spaces.
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class Party(_Frozen):
+    """A party the record of processing activities names with its contact details (AVG art. 30
+    lid 1 onder a): the controller (the college of burgemeester en wethouders) or its data
+    protection officer (functionaris gegevensbescherming, AVG art. 37)."""
+
+    name: str = Field(min_length=1, max_length=300)
+    address: str = Field(default="", max_length=300, description="Postal or visiting address.")
+    email: str = Field(pattern=EMAIL, max_length=300)
+    phone: str = Field(default="", max_length=50)
+
+
 class TextLength(_Frozen):
     min_length: int = Field(ge=1)
     max_length: int = Field(ge=1)
@@ -177,6 +192,14 @@ class Register(_Frozen):
     regional_services: dict[str, RegionalService] = Field(default_factory=dict)
     contact: Contact | None = Field(
         default=None, description="The privacy officer residents can ask; from the profile."
+    )
+    controller: Party | None = Field(
+        default=None,
+        description="The controller the art. 30 record names (the college); from the profile.",
+    )
+    dpo: Party | None = Field(
+        default=None,
+        description="The data protection officer (FG) the art. 30 record names; from the profile.",
     )
     small_cell_threshold: int = Field(
         default=10,

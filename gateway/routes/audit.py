@@ -1,16 +1,10 @@
 """The audit trail from outside: signed checkpoints, proofs, entries, standard exports.
 
-<<<<<<< HEAD
 Checkpoints, the public key and proofs are public (hashes only, nothing personal): anyone can
 check that the log only grows. Entries and exports are decided by the enforcement point and the
 policy (resource type `audit_log`): the privacy officer of the entry's municipality reads it
 whole; a resident reads her own through the access log's allow-list (no employee id, EU Court
 C-579/21), held-back entries held back.
-=======
-Checkpoints, the public keys and proofs are public (hashes only, nothing personal): anyone can
-check that the log only grows. Entries need a token: privacy officers read any, residents only
-their own (and without the employee id, EU Court C-579/21). Exports are for privacy officers.
->>>>>>> main
 """
 
 from __future__ import annotations

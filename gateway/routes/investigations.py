@@ -1,29 +1,34 @@
-"""The register of investigations over HTTP: an enforcement officer opens and closes an
-investigation into a resident of their municipality.
+"""The register of investigations over HTTP: an enforcement officer opens, closes and lists
+the investigations into a resident of their municipality.
 
-One door: opening (`create`) and closing (`close`) are decisions of the enforcement point on
-a resource of type `investigation` under the officer's enforcement activity, and audited
-(`investigation.create`, `investigation.close`). The BSN in the body is pseudonymised at
-once and never stored. While an investigation runs, the enforcement accesses made during it
-are held back from the resident's access log (`gateway.routes.me.held_back_from`); once it
-is closed they appear, and the log says until when they were held back.
+One door: opening (`create`), closing (`close`) and listing (`read`) are decisions of the
+enforcement point on a resource of type `investigation` under the officer's enforcement
+activity, and audited (`investigation.create`, `investigation.close`, `investigation.read`).
+The BSN in the body (or, for the listing, the query) is pseudonymised at once and never
+stored. While an investigation runs, the enforcement accesses made during it are held back
+from the resident's access log (`gateway.routes.me.held_back_from`); once it is closed they
+appear, and the log says until when they were held back.
 """
 
 from __future__ import annotations
 
+import base64
+import re
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, status
 
 from gateway.clock import rfc3339
-from gateway.db import session_scope
+from gateway.db import read_scope, session_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
+from gateway.errors import InvalidField
 from gateway.pep import ResourceFacts
-from gateway.schemas import InvestigationCreate, InvestigationPublic
+from gateway.schemas import InvestigationCreate, InvestigationList, InvestigationPublic
 from investigations import (
     Investigation,
     close_investigation,
     get_investigation,
+    investigations_of,
     open_investigation,
 )
 
@@ -110,3 +115,74 @@ def post_close(
     outcome.raise_if_refused()
     assert inv is not None
     return _public(inv)
+
+
+_CURSOR = re.compile(r"^(\d{1,20}):(inv-[0-9a-f]{1,36})$")
+
+
+def _cursor(inv: Investigation) -> str:
+    raw = f"{inv.opened_at_ns}:{inv.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[int, str] | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        raw = ""
+    match = _CURSOR.fullmatch(raw)
+    if match is None:
+        raise InvalidField("cursor", "not a cursor this listing gave out")
+    return int(match.group(1)), match.group(2)
+
+
+@router.get("", response_model=InvestigationList)
+def list_investigations(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    ctx: ContextDep,
+    resident: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="The resident id (e.g. a BSN); pseudonymised at once, never stored.",
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=120, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> InvestigationList:
+    """Enforcement officers: your municipality's investigations into a resident, running and
+    closed, oldest first, a page at a time. One decision of the policy (action `read` on the
+    resident's investigations in your municipality), audited like opening and closing."""
+    after = _after(cursor)
+    pseudonym = services.pseudonymize(resident)
+    with read_scope(services.db) as session:
+        outcome = services.pep.decide(
+            session,
+            principal,
+            ACTIVITY,
+            "read",
+            [_facts(principal.municipality, pseudonym, None)],
+            ctx,
+        )
+        found = (
+            [
+                inv
+                for inv in investigations_of(session, pseudonym)
+                if inv.municipality == principal.municipality
+                and (after is None or (inv.opened_at_ns, inv.id) > after)
+            ]
+            if outcome.allowed
+            else []
+        )
+    outcome.raise_if_refused()
+    page = found[:limit]
+    return InvestigationList(
+        investigations=[_public(inv) for inv in page],
+        next_cursor=_cursor(page[-1]) if len(found) > limit else None,
+    )

@@ -65,6 +65,7 @@ def organisation_label(reg: Register, organisation: str) -> str:
 _INVESTIGATION_EVENTS = {
     "investigation.create": "De gemeente is een onderzoek naar u begonnen.",
     "investigation.close": "De gemeente heeft het onderzoek naar u afgesloten.",
+    "investigation.read": "De gemeente heeft bekeken welke onderzoeken naar u er zijn.",
 }
 
 _QUESTION_EVENTS = {

@@ -7,13 +7,16 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from starlette.concurrency import run_in_threadpool
 
+from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.db import read_scope, session_scope
 from gateway.deps import ActivityDep, ContextDep, PrincipalDep, RateLimitDep, ServicesDep
 from gateway.errors import InvalidField
 from gateway.listing import listing
-from gateway.pep import ResourceFacts
+from gateway.pep import RequestContext, ResourceFacts
+from gateway.ratelimit import DecisionRateLimit
 from gateway.schemas import (
     HandoverRequest,
     HandoverResult,
@@ -22,6 +25,7 @@ from gateway.schemas import (
     RecordList,
     RecordPublic,
 )
+from gateway.services import Services
 from policy import Decision
 from records import CaseRecord, RecordNotFound, create_record, get_record, list_for_resident
 from records.service import new_record_id
@@ -138,7 +142,7 @@ def store_record(
 
 
 @router.get("/records/{record_id}", response_model=RecordPublic, responses=_DENIED)
-def read_record(
+async def read_record(
     record_id: str,
     services: ServicesDep,
     principal: PrincipalDep,
@@ -152,6 +156,22 @@ def read_record(
     come back as null and are named in `redacted`; the audit record names them too. Send
     `X-Break-Glass-Justification` for emergency access or a report under the meldrecht.
     """
+    # One hop to the thread pool for the blocking part (database, decision, durable audit
+    # record); the answer's validation and JSON then run on the loop. A plain `def` route
+    # costs two hops: FastAPI validates a sync route's answer in the pool as well.
+    return await run_in_threadpool(
+        _read_record, record_id, services, principal, activity, ctx, rate_limit
+    )
+
+
+def _read_record(
+    record_id: str,
+    services: Services,
+    principal: Principal,
+    activity: str,
+    ctx: RequestContext,
+    rate_limit: DecisionRateLimit,
+) -> RecordPublic:
     rate_limit.charge(principal)
     with read_scope(services.db) as session:
         record = get_record(session, record_id)
@@ -233,7 +253,7 @@ def _after(cursor: str | None) -> tuple[int, str] | None:
 
 
 @router.get("/residents/{resident}/records", response_model=RecordList)
-def list_resident_records(
+async def list_resident_records(
     resident: str,
     services: ServicesDep,
     principal: PrincipalDep,
@@ -250,6 +270,29 @@ def list_resident_records(
     caller with a relationship to the resident (she herself, or a team or unit of the caller
     holds a record of hers); anyone else learns nothing, not even whether records exist:
     `withheld` is null (docs/security.md, "Existence")."""
+    return await run_in_threadpool(
+        _list_resident_records,
+        resident,
+        services,
+        principal,
+        activity,
+        ctx,
+        rate_limit,
+        limit,
+        cursor,
+    )
+
+
+def _list_resident_records(
+    resident: str,
+    services: Services,
+    principal: Principal,
+    activity: str,
+    ctx: RequestContext,
+    rate_limit: DecisionRateLimit,
+    limit: int,
+    cursor: str | None,
+) -> RecordList:
     rate_limit.charge(principal)
     after = _after(cursor)
     pseudonym = services.pseudonymize(resident)

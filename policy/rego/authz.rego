@@ -58,6 +58,10 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 } else := investigation_decision if {
 	# The register of investigations (UAVG art. 41): the enforcement unit opens and closes.
 	rtype == "investigation"
+} else := oversight_decision if {
+	# A team lead's oversight of her own team: caseload (counts) and who worked on which
+	# record (audit metadata), never content (issue 17, finding 7).
+	rtype == "team_oversight"
 } else := perimeter_decision if {
 	# The perimeter (issue 12): the policy lifecycle, audit metadata asked for without an
 	# activity, recording a consent for a resident, the decision API. See "The perimeter".
@@ -92,6 +96,11 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 	rtype == "aggregate"
 } else := deny("aggregates_only", msg_aggregates_only, msg_nl_aggregates_only) if {
 	act_purpose == "statistics"
+} else := deny("oversight_only", msg_oversight_only, msg_nl_oversight_only) if {
+	# Oversight is counts and audit metadata of the own team (`team_oversight`), never a
+	# record, an audit entry or a count of another kind: a lead who works on a case reads
+	# it in a team role under the team's own activity.
+	act_purpose == "oversight"
 } else := own_access_decision if {
 	# Rule 6: residents read their own records and access log, nothing of anyone else.
 	act_purpose == "own_access"
@@ -293,6 +302,9 @@ known_resource_type if rtype == "question"
 
 known_resource_type if rtype == "investigation"
 
+# A team's caseload and who of the team worked on which of its records (`resource.team`).
+known_resource_type if rtype == "team_oversight"
+
 # The perimeter: a policy version, a consent recorded for a resident, the decision API.
 known_resource_type if rtype == "policy_version"
 
@@ -380,10 +392,10 @@ question_decision := allow("own_question", msg_own_question, msg_nl_own_question
 
 # ---------------------------------------------------------------------------------------
 # The register of investigations: an enforcement officer, under an enforcement activity
-# they hold the mandate for, opens (`create`) and closes (`close`) an investigation into a
-# resident of their own municipality (the municipality check above already holds). While
-# one is running, the enforcement accesses made during it are held back from the resident
-# (UAVG art. 41). Nobody else, no other action.
+# they hold the mandate for, opens (`create`), closes (`close`) and lists (`read`) the
+# investigations into a resident of their own municipality (the municipality check above
+# already holds). While one is running, the enforcement accesses made during it are held
+# back from the resident (UAVG art. 41). Nobody else, no other action.
 # ---------------------------------------------------------------------------------------
 
 investigation_decision := allow("enforcement_investigation", msg_enforcement_investigation, msg_nl_enforcement_investigation, "law", act_article) if {
@@ -398,9 +410,40 @@ enforcement_officer if {
 	role == "enforcement_officer"
 }
 
+# ---------------------------------------------------------------------------------------
+# Team oversight (DESIGN rule 1, team leads; issue 17, finding 7): the lead of a team, under
+# the oversight activity she holds the mandate for, reads her own team's caseload and who of
+# the team worked on which of its records (`resource.team`: one of her units, a unit of the
+# activity's domain, in her municipality: rule 8 above already holds). Counts and audit
+# metadata, never content: a record under this activity is refused below (`oversight_only`).
+# Nobody else: not another team's lead, not a team member without the mandate, not the
+# privacy officer (who supervises through her own audit views), not a resident.
+# ---------------------------------------------------------------------------------------
+
+oversight_decision := deny("unknown_activity", msg_unknown_activity, msg_nl_unknown_activity) if {
+	not act_purpose
+} else := allow("team_oversight", msg_team_oversight, msg_nl_team_oversight, "role", act_article) if {
+	act_purpose == "oversight"
+	action == "read"
+	mandated
+	in_record_team
+	oversight_unit
+} else := deny("oversight_of_own_team_only", msg_oversight_of_own_team_only, msg_nl_oversight_of_own_team_only) if {
+	act_purpose == "oversight"
+	action == "read"
+	mandated
+} else := deny("oversight_by_team_lead_only", msg_oversight_by_team_lead_only, msg_nl_oversight_by_team_lead_only)
+
+# The unit overseen is a unit of the activity's domain (a team), not W&I or enforcement.
+default oversight_unit := false
+
+oversight_unit if data.doelbinding.register.teams[input.resource.team].domain == act_domain
+
 investigation_action if action == "create"
 
 investigation_action if action == "close"
+
+investigation_action if action == "read"
 
 resident_question_action if action == "create"
 
@@ -627,11 +670,11 @@ msg_questions_by_resident_and_privacy_officer := "Only the resident asks, and on
 
 msg_nl_questions_by_resident_and_privacy_officer := "Alleen de inwoner zelf stelt een vraag, en alleen de privacy officer van de gemeente beantwoordt die."
 
-msg_enforcement_investigation := "The enforcement unit of the resident's municipality opens and closes its investigations into the resident."
+msg_enforcement_investigation := "The enforcement unit of the resident's municipality opens, closes and lists its investigations into the resident."
 
 msg_nl_enforcement_investigation := "De handhavers van uw gemeente leggen vast wanneer een onderzoek naar u begint en eindigt."
 
-msg_investigations_by_enforcement := "Only an enforcement officer of the resident's municipality, under an enforcement activity, opens or closes an investigation."
+msg_investigations_by_enforcement := "Only an enforcement officer of the resident's municipality, under an enforcement activity, opens, closes or lists investigations."
 
 msg_nl_investigations_by_enforcement := "Alleen een handhaver van de gemeente begint of beëindigt een onderzoek."
 
@@ -694,6 +737,22 @@ msg_nl_privacy_officer_sees_no_content := "De privacy officer ziet het beleid en
 msg_no_mandate := "None of the subject's roles may act under this processing activity."
 
 msg_nl_no_mandate := "Met deze rol mag u deze verwerking niet doen."
+
+msg_team_oversight := "The team lead sees her own team's caseload and who of the team worked on which record, never the content."
+
+msg_nl_team_oversight := "De teamleider ziet hoeveel dossiers het eigen team heeft en wie eraan werkte, nooit wat erin staat."
+
+msg_oversight_of_own_team_only := "A team lead oversees her own team only."
+
+msg_nl_oversight_of_own_team_only := "Een teamleider ziet alleen het werk van het eigen team."
+
+msg_oversight_by_team_lead_only := "Only the team's lead, under the team-oversight activity, sees its caseload and who worked on what."
+
+msg_nl_oversight_by_team_lead_only := "Alleen de teamleider van het team ziet hoeveel dossiers het team heeft en wie eraan werkte."
+
+msg_oversight_only := "Team oversight gets counts and audit metadata of the own team, never a record's content."
+
+msg_nl_oversight_only := "Voor toezicht op het team alleen tellingen en wie eraan werkte, nooit de inhoud van een dossier."
 
 msg_aggregates_only := "Statistics activities get aggregates only, never records."
 

@@ -30,7 +30,7 @@ from audit import (
 from audit.chain import canonical, payload_of, record_hash
 from audit.merkle import leaf_hash
 from consent import give_consent, withdraw_consent
-from gateway.db import session_scope
+from gateway.db import make_engine, session_scope
 from records import CaseRecord, create_record
 from registry import Register
 from tests.factories import (
@@ -438,3 +438,37 @@ def test_deleting_a_case_record_keeps_its_audit_records(engine: Engine) -> None:
         )
     assert kept == 2
     assert _verify(engine).ok
+
+
+def test_sqlite_appends_on_the_driver_store_what_the_core_insert_stores(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """On SQLite, `append_rows` writes through sqlite3's cursor (audit/store.py); every stored
+    value, and its SQLite type, is the one the Core INSERT (the PostgreSQL path) binds."""
+    from audit import store as store_module
+    from audit.store import chain_rows
+
+    entries = [
+        make_entry(),
+        make_entry(allowed=False, policy_input=None, resident=None, details={"ë": "ü"}),
+        make_entry(subject_teams=[], redacted=["content"], reason_codes=[], basis_type=None),
+        make_entry(policy_input={"b": [1, 2.5, None, True], "a": {"z": "é", "y": ""}}),
+    ]
+    stored = []
+    for name in ("driver", "core"):
+        path = tmp_path / f"{name}.db"
+        shutil.copyfile(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        with session_scope(engine) as s:
+            if name == "driver":
+                AuditStore().append_rows(s, entries)
+            else:
+                s.execute(store_module._INSERT, chain_rows(entries, 0, GENESIS_HASH))
+        with engine.connect() as conn:
+            names = [c.name for c in AuditRecord.__table__.columns]  # type: ignore[attr-defined]
+            select_all = ", ".join(f"{n}, typeof({n})" for n in names)
+            query = f"SELECT {select_all} FROM audit_records"  # noqa: S608 - column names
+            stored.append(conn.exec_driver_sql(query).all())
+        engine.dispose()
+    assert len(stored[0]) == len(entries)
+    assert stored[0] == stored[1]

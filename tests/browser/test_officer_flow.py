@@ -1,10 +1,11 @@
 """Issue 18's acceptance in real Chromium: a privacy officer changes the register in the
-console's forms (an activity's consent admissibility, a role's mandates), sees the change in
-the register's terms, tests it on both engines and replays it on past decisions; a second
-officer approves; it is activated; and the next real request to the gateway's API is decided
-by it. An edit the law forbids (consent admissible towards enforcement for the team's
-intake notes, a `no_basis` entry) is refused in the form with its reason, and no draft
-exists. Every page of the way passes axe (no violation at all) in English and in Dutch.
+console's forms, an activity's consent admissibility and then, on top of that draft, a role's
+mandates, so that one version carries both; she sees both changes in the register's terms,
+tests the version on both engines and replays it on past decisions; a second officer approves;
+it is activated; and the next real requests to the gateway's API are decided by both changes.
+An edit the law forbids (consent admissible towards enforcement for the team's intake notes,
+a `no_basis` entry) is refused in the form with its reason, and no draft exists. Every page
+of the way passes axe (no violation at all) in English and in Dutch.
 
 Officer A (u-fg-1) works in English, officer B (u-fg-2) in Dutch, so the pages shown after
 a form's post (which cannot be fetched again) are checked in both languages too.
@@ -27,6 +28,9 @@ LOGIN_BUTTON = {"en": "Log in", "nl": "Inloggen"}
 #: The two changes of the flow, in the words the draft's diff must show (and nothing else).
 CONSENT_CHANGE = "signalling: consent admissible yes → no"
 MANDATE_CHANGE = "zaanstad: income_officer gains pw-reintegration"
+#: The same in the Dutch console.
+CONSENT_CHANGE_NL = "signalling: toestemming mogelijk ja → nee"
+MANDATE_CHANGE_NL = "zaanstad: income_officer krijgt mandaat voor pw-reintegration"
 WT_WEST = ["wt-west"]
 
 
@@ -109,17 +113,18 @@ def reasons(resp: httpx.Response) -> list[str]:
     return [r["code"] for r in resp.json()["reasons"]]
 
 
-def save_draft(page: Page, checks: Axe, change: str) -> str:
-    """After a save: the diff page says the one change in the register's terms; its revision."""
+def save_draft(page: Page, checks: Axe, changes: list[str]) -> str:
+    """After a save: the diff page says the draft's changes (against the active version) in
+    the register's terms; its revision."""
     expect(page.get_by_role("status")).to_contain_text("The draft is saved.")
-    expect(page.locator("#register-changes li")).to_have_text([change])
+    expect(page.locator("#register-changes li")).to_have_text(changes)
     checks.here(page, "en after save")
     revision = parse_qs(urlparse(page.url).query)["to"][0]
     checks.both(page, f"/console/diff?to={revision}", back_to="en")
     return revision
 
 
-def run_tests_and_replay(page: Page, checks: Axe, revision: str, flip: str) -> None:
+def run_tests_and_replay(page: Page, checks: Axe, revision: str, flips: list[str]) -> None:
     """Officer A runs the decision tables (both engines) and the replay; she may not approve
     her own draft."""
     page.locator(f'a[href="/console/versions/{revision}"]').first.click()
@@ -131,9 +136,11 @@ def run_tests_and_replay(page: Page, checks: Axe, revision: str, flip: str) -> N
     checks.here(page, "en tested")
     page.get_by_role("button", name="Simulate on past decisions").click()
     expect(page.get_by_role("status")).to_have_text("The simulation ran.", timeout=120_000)
-    expect(page.get_by_text("1 flips")).to_be_visible()
-    row = page.locator("table:has(#kop-flips) tbody tr")
-    expect(row).to_contain_text(flip)
+    expect(page.get_by_text(f"{len(flips)} flips")).to_be_visible()
+    rows = page.locator("table:has(#kop-flips) tbody tr")
+    expect(rows).to_have_count(len(flips))
+    for flip in flips:
+        expect(rows.filter(has_text=flip)).to_have_count(1)
     checks.here(page, "en simulated")
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("alert")).to_contain_text("Refused (four eyes)")
@@ -149,7 +156,7 @@ def approve(page: Page, checks: Axe, revision: str) -> None:
     checks.here(page, "nl approved")
 
 
-def test_an_officer_changes_the_register_in_the_forms_and_the_next_decision_follows(
+def test_an_officer_puts_two_changes_in_one_draft_and_the_next_decisions_follow_both(
     browser: Browser, gateway: Gateway
 ):
     checks = Axe()
@@ -171,7 +178,7 @@ def test_an_officer_changes_the_register_in_the_forms_and_the_next_decision_foll
     a = officer(browser, gateway, "u-fg-1", "en")
     b = officer(browser, gateway, "u-fg-2", "nl")
 
-    # 1. Consent admissibility, in the activity's form.
+    # 1. Consent admissibility, in the activity's form: a draft of the active version.
     checks.both(a, "/console/register/edit", back_to="en")
     a.get_by_role("link", name="Signalering door het wijkteam").click()
     checks.both(a, "/console/register/edit?activity=signalling", back_to="en")
@@ -189,48 +196,48 @@ def test_an_officer_changes_the_register_in_the_forms_and_the_next_decision_foll
         "A signal passes to another team by law (a handover), not on consent"
     )
     a.get_by_role("button", name="Save as draft").click()
-    consent_rev = save_draft(a, checks, CONSENT_CHANGE)
-    assert versions(gateway) == [consent_rev, *known]
-    run_tests_and_replay(a, checks, consent_rev, "other_team")
-    approve(b, checks, consent_rev)
-    a.goto(f"/console/versions/{consent_rev}")
-    a.get_by_role("button", name="Activate").click()  # the author, after the second officer
-    expect(a.get_by_role("status")).to_contain_text("The version is active")
-    checks.here(a, "en activated")
+    first = save_draft(a, checks, [CONSENT_CHANGE])
+    assert versions(gateway) == [first, *known]
 
-    # The next decision follows: Sanne's consent no longer opens another team's notes. Wim
-    # now has no relationship with her, so the refusal answers as a missing record would
-    # (existence is a decision too); the audited decision says why.
-    after = wim_reads_intake(gateway)
-    assert after.status_code == 404, after.text
-    seen = sannes_last_access(gateway, "intake_notes")
-    assert (seen["allowed"], seen["reasons"], seen["teams"]) == (False, ["other_team"], WT_WEST)
-    assert seen["processing_activity"] == "signalling"
-
-    # 2. A mandate, in the role's form.
-    a.goto("/console/register/edit")
+    # 2. A mandate, in the role's form, on top of that draft: one version with both.
+    a.get_by_role("link", name="Add another change to this draft").click()
+    expect(a.locator("#base-draft")).to_contain_text("You are adding a change to the draft")
+    base_index = urlparse(a.url).path + "?" + urlparse(a.url).query
+    checks.both(a, base_index, back_to="en")
     a.get_by_role("link", name="Medewerker inkomen").click()
-    checks.both(a, "/console/register/edit?role=income_officer", back_to="en")
+    checks.both(a, urlparse(a.url).path + "?" + urlparse(a.url).query, back_to="en")
     mandates = a.get_by_role("group", name="Mandates")
     expect(mandates.get_by_role("checkbox", checked=True)).to_have_count(1)  # pw-benefit
     mandates.get_by_label(re.compile("pw-reintegration")).check()
     a.get_by_label("Why this change (required)").fill("Income officers guide to work as well")
     a.get_by_role("button", name="Save as draft").click()
-    mandate_rev = save_draft(a, checks, MANDATE_CHANGE)
-    run_tests_and_replay(a, checks, mandate_rev, "no_mandate")
-    approve(b, checks, mandate_rev)
-    b.get_by_role("button", name="Activeren").click()  # this time the approver activates
+    both = save_draft(a, checks, [CONSENT_CHANGE, MANDATE_CHANGE])
+    expect(a.locator("#register-changes-step li")).to_have_text([MANDATE_CHANGE])
+    assert versions(gateway) == [both, first, *known]
+    b.goto(f"/console/diff?to={both}")  # officer B reads the same in Dutch
+    expect(b.locator("#register-changes li")).to_have_text([CONSENT_CHANGE_NL, MANDATE_CHANGE_NL])
+
+    # 3. Both engines and the replay (both flips), four eyes, activation: one version.
+    run_tests_and_replay(a, checks, both, ["other_team", "no_mandate"])
+    approve(b, checks, both)
+    b.get_by_role("button", name="Activeren").click()  # the approver activates
     expect(b.get_by_role("status")).to_contain_text("De versie is actief")
     checks.here(b, "nl activated")
-    checks.both(b, f"/console/versions/{mandate_rev}", back_to="nl")
+    checks.both(b, f"/console/versions/{both}", back_to="nl")
     checks.both(b, "/console/versions", back_to="nl")
 
-    # The next decision follows: Ingrid now reads the plan under her new mandate.
+    # The next decisions follow both changes. Sanne's consent no longer opens another team's
+    # notes: Wim now has no relationship with her, so the refusal answers as a missing record
+    # would (existence is a decision too); the audited decision says why.
+    after = wim_reads_intake(gateway)
+    assert after.status_code == 404, after.text
+    seen = sannes_last_access(gateway, "intake_notes")
+    assert (seen["allowed"], seen["reasons"], seen["teams"]) == (False, ["other_team"], WT_WEST)
+    assert seen["processing_activity"] == "signalling"
+    # Ingrid now reads the plan under her new mandate.
     allowed = ingrid_reads_plan(gateway)
     assert allowed.status_code == 200, allowed.text
     assert allowed.json()["id"] == "r-demo-plan"
-    assert wim_reads_intake(gateway).status_code == 404  # the first change still holds
-    assert sannes_last_access(gateway, "intake_notes")["reasons"] == ["other_team"]
 
     a.context.close()
     b.context.close()

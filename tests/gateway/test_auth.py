@@ -310,6 +310,28 @@ def test_cache_entry_lives_at_most_cache_seconds(dev_key: ec.EllipticCurvePrivat
     assert calls == 2
 
 
+def test_cached_answers_only_what_verify_would_answer_from_its_cache(
+    dev_key: ec.EllipticCurvePrivateKey,
+):
+    """`cached` (the event loop's fast path in gateway/deps.py) never verifies: it knows a
+    token only after `verify` accepted it, and forgets it when `verify`'s cache would."""
+    now = time.time()
+    verifier = TokenVerifier.from_public_key(
+        dev_key.public_key(), ISSUER, AUDIENCE, cache_seconds=10, clock=lambda: now
+    )
+    token = dev_token(dev_key)
+    assert verifier.cached(token) is None  # never verified: the pool must verify it
+    assert verifier.cached(dev_token(dev_key, sub="u-forged")) is None
+    principal = verifier.verify(token)
+    assert verifier.cached(token) == principal
+    assert verifier.cached(token + "x") is None  # the exact token, not a prefix
+    now += 11
+    assert verifier.cached(token) is None  # past cache_seconds: verified again
+    off = TokenVerifier.from_public_key(dev_key.public_key(), ISSUER, AUDIENCE, cache_size=0)
+    off.verify(token)
+    assert off.cached(token) is None
+
+
 def test_cache_is_bounded(dev_key):
     verifier = TokenVerifier.from_public_key(dev_key.public_key(), ISSUER, AUDIENCE, cache_size=2)
     for n in range(5):

@@ -327,3 +327,46 @@ def test_a_swap_is_followed_at_once_and_every_memoised_decision_is_audited(clien
         engine.revision,
     )
     assert len(_audit(client)) == before + 4
+
+
+def test_a_draft_on_top_of_a_draft_carries_both_changes_to_activation(client, token):
+    """A second change drafted on the first draft (its parent) descends from the active
+    version, so it is approved and activated; a draft built on a version that was active
+    before and is no longer is refused."""
+    old = client.app.state.services.engines.current.revision
+    first_modules = _harmless()
+    first = _draft(client, token, first_modules, "first change")["revision"]
+    both_modules = dict(first_modules)
+    both_modules["authz.rego"] += "# A second change, on top of the first.\n"
+    resp = client.post(
+        "/v1/policies",
+        json={"message": "second change", "modules": both_modules, "parent": first},
+        headers=token(*PO_1),
+    )
+    assert resp.status_code == 201, resp.text
+    both = resp.json()["revision"]
+    _ready(client, token, both)
+    active = client.post(f"/v1/policies/{both}/activate", headers=token(*PO_1))
+    assert active.status_code == 200, active.text
+    assert active.json()["decision_revision"] != old
+
+    # Back to the shipped version: a draft on the version rolled back from is refused.
+    shipped = client.get("/v1/policies", headers=token(*PO_1)).json()
+    retired = next(v["revision"] for v in shipped if v["state"] == "retired")
+    url = f"/v1/policies/{retired}/rollback"
+    asked = client.post(url, json={"reason": "back"}, headers=token(*PO_1))
+    assert asked.status_code == 202, asked.text
+    assert client.post(f"{url}/approve", headers=token(*PO_2)).status_code == 200
+    again = both_modules | {"authz.rego": both_modules["authz.rego"] + "# A third.\n"}
+    resp = client.post(
+        "/v1/policies",
+        json={"message": "third change", "modules": again, "parent": both},
+        headers=token(*PO_1),
+    )
+    assert resp.status_code == 201, resp.text
+    third = resp.json()["revision"]
+    for step in ("test", "simulate"):
+        assert client.post(f"/v1/policies/{third}/{step}", headers=token(*PO_1)).status_code == 200
+    refused = client.post(f"/v1/policies/{third}/approve", headers=token(*PO_2))
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"].endswith("draft it again from the active version")

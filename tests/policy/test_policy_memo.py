@@ -11,7 +11,7 @@ evaluation gives.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -50,8 +50,10 @@ def _fresh(engine: EmbeddedEngine, inp: DecisionInput) -> Any:
 def _times(inp: DecisionInput) -> list[int]:
     """`now_ns` on, just before and just after every window bound of the request."""
     bounds = {NOW}
-    for fact in (*inp.consents, *inp.exceptions):
-        bounds |= {fact.valid_from_ns, fact.valid_until_ns}
+    for c in inp.consents:
+        bounds |= {c.valid_from_ns, c.valid_until_ns}
+    for e in inp.exceptions:
+        bounds |= {e.valid_from_ns, e.valid_until_ns}
     return sorted({t + d for t in bounds for d in (-1, 0, 1) if t + d > 0})
 
 
@@ -280,7 +282,7 @@ def test_now_ns_compared_with_an_element_of_the_input_is_a_position() -> None:
     assert at[5] == at[9]
     for t in (5, 9, 10, 11, 15, 19, 20, 21):
         doc = {**window, "context": {"now_ns": t}}
-        assert engine.evaluate(doc)["allow"] is (10 <= t < 20)
+        assert cast(dict[str, Any], engine.evaluate(doc))["allow"] is (10 <= t < 20)
 
 
 # --- break-glass, failures ----------------------------------------------------------------
@@ -300,7 +302,7 @@ def test_break_glass_is_never_memoised() -> None:
         calls.append(doc)
         return evaluate(doc)
 
-    engine.evaluate = counting  # type: ignore[method-assign]
+    engine.evaluate = counting  # type: ignore[method-assign,assignment]
     first, second = engine.decide(inp), engine.decide(inp)
     assert first == second == _fresh(engine, inp)
     assert len(calls) == 3  # both decisions evaluated (and the fresh one)

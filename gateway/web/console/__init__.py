@@ -12,7 +12,7 @@ from gateway.web.site import Web
 
 
 def install(app: FastAPI, web: Web) -> None:
-    from gateway.web.console import questions, register, register_edit, routes
+    from gateway.web.console import questions, register, register_edit, rego_edit, routes
 
     console = routes.Console(web)
     app.state.console = console
@@ -20,6 +20,7 @@ def install(app: FastAPI, web: Web) -> None:
     app.include_router(questions.router)
     app.include_router(register.router)  # the processing register (AVG art. 30)
     app.include_router(register_edit.router)  # its editor: drafts from register patches
+    app.include_router(rego_edit.router)  # a version's Rego modules, for engineers
     app.add_middleware(SecurityHeaders, prefixes=("/console",))
 
     async def login_required(_request: Request, _exc: Exception) -> Response:

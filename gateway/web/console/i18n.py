@@ -180,6 +180,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "A second privacy officer must approve it before it can be activated.",
         "Een tweede privacy officer moet de versie goedkeuren voordat die actief kan worden.",
     ),
+    "conflict_base_retired": (
+        "This version is no longer active: a change on top of it would undo the changes of the "
+        "version active now. Start from the active version.",
+        "Deze versie is niet meer actief: een wijziging daarop zou de wijzigingen van de "
+        "huidige actieve versie ongedaan maken. Begin bij de actieve versie.",
+    ),
     "conflict_stale_parent": (
         "This draft was made from a version that is no longer active: activating it would undo "
         "the changes of the version active now. Make the change again from the active version.",

@@ -21,7 +21,7 @@ from gateway.services import Services
 from gateway.web.console.i18n import t
 from gateway.web.console.routes import Console, ConsoleDep, OfficerDep, SessionDep
 from gateway.web.console.session import ConsoleSession
-from lifecycle import service
+from lifecycle import PolicyVersionError, service
 from lifecycle.art30 import COLUMNS, Record, record, to_csv
 from lifecycle.models import PolicyVersion
 
@@ -40,20 +40,43 @@ def active_version(
     """The active version, after the enforcement point allowed reading it (audited in the same
     transaction as the decision, resource id `<what>:<revision>`; a refusal raises `Denied`
     after the commit)."""
+    return base_version(services, principal, ctx, what, None)
+
+
+def base_version(
+    services: Services, principal: Principal, ctx: RequestContext, what: str, base: str | None
+) -> PolicyVersion:
+    """The version a change in the register editor starts from: the active one (`base`
+    None), or `base` if a new draft may build on it (`lifecycle.service.current_base`: a
+    version never active that descends from the active one). The enforcement point decides
+    first, as for `active_version`; then a `base` that is unknown, retired or stale raises its
+    `PolicyVersionError` (`VersionNotFound`, `LifecycleConflict`)."""
+    problem: PolicyVersionError | None = None
+    version: PolicyVersion | None = None
     with session_scope(services.db) as session:
-        revision = service.active_revision(session)
-        version = service.get_version(session, revision or "")
+        try:
+            if base:
+                version = service.current_base(session, base).version
+            else:
+                version = service.get_version(session, service.active_revision(session) or "")
+        except PolicyVersionError as exc:
+            problem = exc
         facts = ResourceFacts(
             type=RESOURCE_TYPE,
-            id=f"{what}:{version.revision}"[:80],
+            # Only a stored revision is written down, never what a client sent.
+            id=f"{what}:{version.revision if version is not None else 'unknown'}"[:80],
             category="",
             team="",
             municipality=principal.municipality,
             resident=None,
         )
         outcome = services.pep.decide(session, principal, NO_ACTIVITY, "read", [facts], ctx)
-        session.expunge(version)
+        if version is not None:
+            session.expunge(version)
     outcome.raise_if_refused()
+    if problem is not None:
+        raise problem
+    assert version is not None
     return version
 
 
@@ -128,4 +151,4 @@ def download_csv(
     )
 
 
-__all__ = ["COLUMNS", "active_version", "router"]
+__all__ = ["COLUMNS", "active_version", "base_version", "router"]

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from gateway.auth import Principal
 from gateway.clock import rfc3339
@@ -26,6 +27,7 @@ from gateway.settings import OidcSettings
 from gateway.web.console import data
 from gateway.web.console.format import iso_time, local_time, reason_texts
 from gateway.web.console.i18n import t
+from gateway.web.console.i18n_register import register_lines
 from gateway.web.console.session import PRIVACY_OFFICER, ConsoleCodec, ConsoleSession
 from gateway.web.oidc import OidcClient, OidcError
 from gateway.web.session import CSRF_FIELD
@@ -35,8 +37,10 @@ from lifecycle import (
     PolicyFourEyes,
     PolicyVersionError,
     VersionEvent,
+    VersionState,
     service,
 )
+from lifecycle.register_diff import changes
 from policy import load_modules
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -323,6 +327,7 @@ def _version_page(
         modules = dict(st.version.modules)
         if active and active != revision:
             modules = {**service.get_version(s, active).modules, **modules}
+        extendable = _extendable(s, revision)
     return console.render(
         request,
         session,
@@ -338,8 +343,18 @@ def _version_page(
         others=others,
         error=_refusal(error, session.lang),
         four_eyes=four_eyes,
+        extendable=extendable,
         reasons=reason_texts(tuple(sorted(modules.items())), session.lang),
     )
+
+
+def _extendable(s: Session, revision: str) -> bool:
+    """Whether the register editor may add a change on top of this version: a draft, tested
+    or approved version that still builds on the active one (`service.current_base`)."""
+    try:
+        return service.current_base(s, revision).state is not VersionState.ACTIVE
+    except PolicyVersionError:
+        return False
 
 
 def _refusal(error: PolicyVersionError | None, lang: str) -> dict[str, str] | None:
@@ -388,7 +403,26 @@ def diff(
         return _error(request, console, session, 403, "not_officer")
     except PolicyVersionError:
         return _error(request, console, session, 404, "error_not_found")
-    return console.render(request, session, "console/diff.html", nav="versions", diff=result)
+    # The change in the register's terms in the officer's language (the API's lines are
+    # English); for a draft built on another draft also all its changes against the active
+    # version, which is what activating it changes.
+    whole: dict[str, Any] | None = None
+    with session_scope(services.db) as s:
+        new = service.get_version(s, result["to"])
+        old = service.get_version(s, result["from"])
+        result["register"] = register_lines(changes(old.data, new.data), session.lang)
+        extendable = _extendable(s, new.revision)
+        active = service.active_revision(s)
+        if extendable and not against and active and new.parent not in (None, active):
+            now = service.get_version(s, active)
+            whole = {
+                "from": active,
+                "register": register_lines(changes(now.data, new.data), session.lang),
+            }
+    return console.render(
+        request, session, "console/diff.html", nav="versions", diff=result, whole=whole,
+        extendable=extendable,
+    )  # fmt: skip
 
 
 _ACTIONS = {
