@@ -106,7 +106,7 @@ def _set(engine: Engine, seq: int, **values: Any) -> None:
         conn.execute(update(_TABLE).where(_TABLE.c.seq == seq).values(**values))
 
 
-_CHARS = "aZ09 \"\\/\n\t\x01\x1f\x7fü€\u2028\U0001f600"
+_CHARS = 'aZ09 "\\/\n\t\x01\x1f\x7fü€\u2028\U0001f600'
 
 
 def _text(rng: random.Random) -> str:
@@ -132,9 +132,7 @@ def _generated(rng: random.Random, n: int) -> list[Any]:
     return out
 
 
-def test_the_same_root_is_signed_over_generated_records(
-    engine: Engine, signer: NoteSigner
-) -> None:
+def test_the_same_root_is_signed_over_generated_records(engine: Engine, signer: NoteSigner) -> None:
     rng = random.Random(16)
     for n in (1, 37, 5, 60):
         _append(engine, _generated(rng, n))
