@@ -12,13 +12,17 @@ How a row is checked without rebuilding it:
   columns in key order: strings, integers, booleans and null encoded as JSON, and each JSON
   column's stored text spliced in as it is. The store writes that text compact with sorted
   keys (`models.stored_json`), so for a record written that way the splice *is* the canonical
-  payload. Sound: each spliced text is first parsed (`json.loads`, which also refuses a text
-  that is not one complete JSON value), and a JSON object's text has exactly one parse, so
-  bytes equal to the hashed ones mean every column equals what was hashed.
+  payload. Sound: each spliced text is first parsed as exactly one JSON value and must be
+  that value's RFC 8785 spelling (`_canonical_text`), so the spliced bytes are exactly the
+  bytes `chain.check_row` rebuilds from the parsed columns: equal hashes, equal verdict. (A
+  text that parses but is spelled otherwise — spaces, another key order, other escapes — is
+  left to the slow path, also when someone rehashed the row over that spelling.)
 - If the spliced bytes do not hash to the stored hash (an older row stored in another JSON
   spelling, a float in `details`, or a row that was altered), the row is rebuilt and checked
   the slow way (`chain.check_row`), which decides. So the fast path never accepts what the
   slow path refuses, and never refuses what it accepts.
+- The checkpointer (`tree.checkpoint`) checks each new record through the same function
+  (`check_span`), without reading the stored policy input (`check_input=False`).
 - The stored policy input: its SHA-256 is compared with `policy_input_sha256` directly when
   it is stored in the digest's own spelling (`chain.input_digest`); otherwise it is parsed and
   digested as before.
@@ -35,11 +39,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, Text, cast, create_engine, func, select
+from sqlalchemy import Engine, Text, cast, create_engine, func, null, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from audit.chain import _HASHED_WHEN_SET, _NOT_HASHED, check_row
+from audit.chain import _HASHED_WHEN_SET, _NOT_HASHED, _plain, check_row
 from audit.merkle import leaf_hash
 from audit.models import AuditRecord, StoredJSON
 
@@ -48,6 +52,10 @@ _JSON_COLUMNS = frozenset(c.name for c in _TABLE.columns if isinstance(c.type, S
 #: Every column, JSON ones as their stored text.
 _SELECT: list[ColumnElement[Any]] = [
     cast(c, Text).label(c.name) if c.name in _JSON_COLUMNS else c for c in _TABLE.columns
+]
+#: The same without the stored policy input (the largest column), NULL in its place.
+_SELECT_NO_INPUT: list[ColumnElement[Any]] = [
+    null().label("policy_input") if c.name == "policy_input" else c for c in _SELECT
 ]
 _NAMES = [c.name for c in _TABLE.columns]
 _AT = {name: i for i, name in enumerate(_NAMES)}
@@ -65,6 +73,19 @@ _encode_str = json.encoder.encode_basestring  # the C encoder, as json.dumps use
 #: The C scanner behind json.loads, without its wrapper: (value, end) of the JSON value at
 #: an index; the whole text is one value when `end` is its length.
 _scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+#: The C encoder behind json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+#: made once (json.dumps builds one per call): RFC 8785 for a value `chain._plain` accepts.
+_encode_plain = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, None, _encode_str, None, ":", ",", True, False, True
+)
+
+
+def _canonical_text(text: str, value: Any) -> bool:
+    """True when `text` is exactly the RFC 8785 spelling of `value` (its parse), the bytes
+    `chain.canonical` writes for it; False sends the row to the slow path."""
+    if text == "[]" or text == "{}":  # the common case, before any call
+        return True
+    return _plain(value) and "".join(_encode_plain(value, 0)) == text
 
 
 @dataclass
@@ -86,7 +107,8 @@ class Span:
 
 def spliced_payload(row: Sequence[Any]) -> bytes | None:
     """The payload's canonical bytes assembled from a row read by `_SELECT`, or None when a
-    column cannot be spliced (not one JSON value, an integer beyond 2**53, a lone surrogate)."""
+    column cannot be spliced (not one JSON value or not in RFC 8785 spelling, an integer
+    beyond 2**53, a lone surrogate)."""
     parts = []
     for prefix, i, is_json, only_when_set in _PLAN:
         v = row[i]
@@ -94,9 +116,10 @@ def spliced_payload(row: Sequence[Any]) -> bytes | None:
             continue
         if is_json:
             try:
-                if _scan_json(v, 0)[1] != len(v):
-                    return None
+                value, end = _scan_json(v, 0)
             except (StopIteration, ValueError, TypeError):  # not one JSON value, or NULL
+                return None
+            if end != len(v) or not _canonical_text(v, value):
                 return None
             parts.append(prefix + v)
         elif v is None:
@@ -141,28 +164,35 @@ def _as_record(row: Sequence[Any]) -> dict[str, Any]:
     return out
 
 
-def check_stored(row: Sequence[Any], prev: str, seq: int) -> tuple[str | None, bytes]:
-    """`chain.check_row` for a row read by `_SELECT`, with the fast path described above."""
+def check_stored(
+    row: Sequence[Any], prev: str, seq: int, *, check_input: bool = True
+) -> tuple[str | None, bytes]:
+    """`chain.check_row(row, prev, seq, check_input=…)` for a row read by `_SELECT` (or, with
+    `check_input=False`, by `_SELECT_NO_INPUT`), with the fast path described above."""
     if row[_SEQ] == seq and row[_PREV] == prev and not row[_ERASED]:
         data = spliced_payload(row)
         if (
             data is not None
-            and _input_intact(row)
+            and (not check_input or _input_intact(row))
             and hashlib.sha256(data).hexdigest() == row[_HASH]
         ):
             leaf = leaf_hash(data)
             stored = row[_LEAF]
             if stored is None or stored == leaf.hex():
                 return None, leaf
-    return check_row(_as_record(row), prev, seq)
+    return check_row(_as_record(row), prev, seq, check_input=check_input)
 
 
-def stored_rows(session: Session, after: int, until: int, batch: int = 5000) -> Iterator[Any]:
-    """The records `(after, until]` as stored, in `seq` order, fetched in batches."""
+def stored_rows(
+    session: Session, after: int, until: int, batch: int = 5000, *, with_policy_input: bool = True
+) -> Iterator[Any]:
+    """The records `(after, until]` as stored, in `seq` order, fetched in batches; without
+    `with_policy_input`, NULL in place of the stored policy input."""
     seq = _TABLE.c.seq
+    columns = _SELECT if with_policy_input else _SELECT_NO_INPUT
     last = after
     while last < until:
-        stmt = select(*_SELECT).where(seq > last, seq <= until).order_by(seq).limit(batch)
+        stmt = select(*columns).where(seq > last, seq <= until).order_by(seq).limit(batch)
         rows = session.execute(stmt).all()
         if not rows:
             return
@@ -170,18 +200,21 @@ def stored_rows(session: Session, after: int, until: int, batch: int = 5000) -> 
         last = rows[-1][_SEQ]
 
 
-def check_span(session: Session, after: int, until: int) -> Span:
+def check_span(
+    session: Session, after: int, until: int, *, prev: str | None = None, check_input: bool = True
+) -> Span:
     """Check the records `(after, until]`: each one's seq, its link to the row before it in the
-    span, its input digest, its hash and its leaf hash. The caller checks the first row's
-    link to the record at `after`, and that no record is missing at the span's end."""
-    span = Span(after=after)
-    prev: str | None = None
+    span, its input digest (unless not `check_input`: then the input is not even read), its
+    hash and its leaf hash. Given `prev`, the first row must link to it; otherwise the caller
+    checks the first row's link to the record at `after`. The caller checks that no record is
+    missing at the span's end (`count`)."""
+    span = Span(after=after, first_prev=prev)
     seq = after
-    for row in stored_rows(session, after, until):
+    for row in stored_rows(session, after, until, with_policy_input=check_input):
         seq += 1
         if prev is None:
             span.first_prev = prev = row[_PREV]
-        problem, leaf = check_stored(row, prev, seq)
+        problem, leaf = check_stored(row, prev, seq, check_input=check_input)
         if problem is not None:
             span.problem = (seq, problem)
             return span

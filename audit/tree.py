@@ -6,8 +6,11 @@
 
 `checkpoint` extends the tree from the last checkpoint to the newest record. Before it signs,
 it re-checks the chain and recomputes the leaf hash of every new record from its content, so a
-record altered before its first checkpoint is refused (ChainBroken), never signed. (The stored
-policy input is not part of the leaf, only its digest is; `audit verify` compares the two.)
+record altered before its first checkpoint is refused (ChainBroken), never signed. It checks
+each record as `audit verify` does (`scan.check_span`): the stored bytes are hashed where that
+is sound, and a record they do not fit is rebuilt and checked the slow way, which decides.
+(The stored policy input is not part of the leaf, only its digest is, and is not read here;
+`audit verify` compares the two.)
 One writer at a time: a PostgreSQL advisory lock of its own (not the append lock, so appends
 go on); on SQLite the engine's BEGIN IMMEDIATE. A second checkpointer that loses the race finds
 nothing new to sign.
@@ -22,7 +25,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, tuple_
 from sqlmodel import Session, col
 
-from audit.chain import check_row
+from audit import scan
 from audit.checkpoint import Checkpoint, NoteSigner
 from audit.errors import ChainBroken, TreeSizeUnavailable
 from audit.merkle import (
@@ -35,11 +38,8 @@ from audit.merkle import (
     range_hash,
 )
 from audit.models import GENESIS_HASH, AuditCheckpoint, AuditRecord, AuditTreeNode
-from audit.store import AuditStore
 
 PG_CHECKPOINT_LOCK = 0x74726565  # "tree"
-store = AuditStore()
-_BATCH = 5000
 
 
 def load_nodes(session: Session, keys: Iterable[Node]) -> dict[Node, bytes]:
@@ -126,19 +126,25 @@ def checkpoint(
         )
     new_nodes: list[dict[str, Any]] = []
     seq = size
-    # Without the stored policy inputs (the largest column): what is signed is the leaf, and
+    # Each new record is checked as `audit verify` checks it (audit/scan.py: its stored bytes
+    # hashed where that is sound, the slow check where not, which decides), a span at a time,
+    # without the stored policy inputs (the largest column): what is signed is the leaf, and
     # the leaf covers an input through its digest; `audit verify` compares the two.
-    for row in store.iter_rows(session, batch=_BATCH, after=size, with_policy_input=False):
-        if row["seq"] > head:
+    while seq < head:
+        until = min(seq + scan.SPAN, head)
+        span = scan.check_span(session, seq, until, prev=prev, check_input=False)
+        if span.problem is not None:
+            raise ChainBroken(*span.problem)
+        leaves = span.leaves
+        for at in range(0, len(leaves), 32):
+            new_nodes.extend(
+                {"level": lvl, "idx": idx, "hash": h.hex()}
+                for (lvl, idx), h in frontier.push(bytes(leaves[at : at + 32]))
+            )
+        seq += span.count
+        if seq != until:
             break
-        problem, leaf = check_row(row, prev, seq + 1, check_input=False)
-        if problem is not None:
-            raise ChainBroken(seq + 1, problem)
-        new_nodes.extend(
-            {"level": lvl, "idx": idx, "hash": h.hex()} for (lvl, idx), h in frontier.push(leaf)
-        )
-        prev = row["hash"]
-        seq += 1
+        prev = span.last_hash
     if seq != head:
         raise ChainBroken(seq + 1, "gap: a record is missing")
     if new_nodes:  # Core executemany: a node per entry, no ORM objects

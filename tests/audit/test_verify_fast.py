@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel
 
 from audit import AuditStore, NoteSigner, checkpoint, scan, verify_log
 from audit.chain import check_row
+from audit.merkle import leaf_hash
 from audit.models import GENESIS_HASH, stored_json
 from audit.store import chain_rows
 from gateway.db import session_scope
@@ -107,6 +108,40 @@ def test_a_json_column_cannot_smuggle_the_next_column() -> None:
     stored = list(_stored(row))
     stored[scan._AT["details"]] = '{},"event_type":"record.read"'
     assert scan.spliced_payload(tuple(stored)) is None
+
+
+@pytest.mark.parametrize("check_input", [True, False])
+@pytest.mark.parametrize(
+    ("column", "spelling"),
+    [
+        ("subject_roles", '["a", "b"]'),
+        ("details", '{"k":"v","a":"b"}'),
+        ("details", '{"a":"\\u0062","k":"v"}'),
+        ("details", '{"a":"b","k":"x","k":"v"}'),
+    ],
+)
+def test_a_row_rehashed_over_another_spelling_is_refused_by_both(
+    column: str, spelling: str, check_input: bool
+) -> None:
+    """A JSON column spelled otherwise than RFC 8785 (the same value) with the record rehashed
+    over the bytes its splice gives: the slow check hashes the canonical spelling and refuses
+    it, so the fast path must not accept it (it is not spliced at all)."""
+    entry = make_entry(subject_roles=["a", "b"], details={"a": "b", "k": "v"})
+    (row,) = chain_rows([entry], 0, GENESIS_HASH)
+    stored = list(_stored(row))
+    assert json.loads(spelling) == json.loads(stored[scan._AT[column]])
+    old = f'"{column}":{stored[scan._AT[column]]}'.encode()
+    forged = scan.spliced_payload(tuple(stored))
+    assert forged is not None
+    assert forged.count(old) == 1
+    forged = forged.replace(old, f'"{column}":{spelling}'.encode())
+    stored[scan._AT[column]] = spelling
+    stored[scan._HASH] = hashlib.sha256(forged).hexdigest()
+    stored[scan._LEAF] = leaf_hash(forged).hex()
+    assert scan.spliced_payload(tuple(stored)) is None
+    fast = scan.check_stored(tuple(stored), GENESIS_HASH, 1, check_input=check_input)
+    slow = check_row(scan._as_record(tuple(stored)), GENESIS_HASH, 1, check_input=check_input)
+    assert fast == slow == ("hash does not match the record", b"")
 
 
 # --- stored rows, on both databases -----------------------------------------------------------
