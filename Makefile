@@ -95,7 +95,7 @@ replicas: $(STAMP) $(NGINX)
 
 test: lint browser-deps $(NGINX)
 	$(BIN)/doelbinding policy test
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
 
 # schemathesis over the whole OpenAPI document, 100 cases per operation (the test suite runs 5),
 # on SQLite and PostgreSQL: no 5xx, no answer that breaks its documented schema.
