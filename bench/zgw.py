@@ -164,7 +164,8 @@ def main() -> None:
         for _ in range(2):
             direct += _latencies(direct_url, direct_headers, N // 2)
             governed += _latencies(gw_url, gw_headers, N // 2)
-        shutil.copyfile(tmp / "doelbinding.db", tmp / "audit-bench.db")  # migrated, unused
+        (migrated,) = tmp.glob("doelbinding-*.db")  # the profile's demo database, migrated
+        shutil.copyfile(migrated, tmp / "audit-bench.db")
         audit_us = audit_write_us(tmp / "audit-bench.db")
     finally:
         if gw is not None:
