@@ -108,7 +108,11 @@ PERSONAL_FIELDS = (
 class AuditRecord(SQLModel, table=True):
     __tablename__ = "audit_records"
     # The resident's access log pages through their records by seq.
-    __table_args__ = (Index("ix_audit_records_resident_seq", "resident", "seq"),)
+    __table_args__ = (
+        Index("ix_audit_records_resident_seq", "resident", "seq"),
+        # A team lead's oversight: her team's entries, newest first (migration 0010t).
+        Index("ix_audit_records_resource_team_seq", "resource_team", "seq"),
+    )
 
     seq: int = SQLField(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     event_type: str = SQLField(sa_column=Column(String(64), nullable=False))

@@ -9,6 +9,7 @@ import aggregates.models
 import audit.models
 import consent.models
 import exceptions.models
+import investigations.models
 import lifecycle.models
 import questions.models
 from gateway.db import make_engine
@@ -18,6 +19,7 @@ _ = (
     consent.models,
     aggregates.models,
     exceptions.models,
+    investigations.models,
     lifecycle.models,
     questions.models,
 )

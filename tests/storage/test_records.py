@@ -86,3 +86,21 @@ def test_migrations_go_down_to_base_and_up_again(database_url: str) -> None:
 def test_the_models_and_the_migrations_agree(database_url: str) -> None:
     """`alembic check`: autogenerate finds nothing to add, so no model change lacks a migration."""
     command.check(alembic_config(database_url))
+
+
+def test_a_team_leads_oversight_reads_her_teams_entries_through_an_index(engine: Engine) -> None:
+    """The oversight views select the audit entries of one team's records, newest first;
+    the database answers that from `(resource_team, seq)`, not by reading the whole trail."""
+    from oversight.service import _team_member_work
+
+    query = _team_member_work("wt-oost", "zaanstad").order_by(text("seq DESC")).limit(50)
+    compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL enable_seqscan = off"))  # an empty table: force the choice
+            plan = " ".join(str(r[0]) for r in conn.execute(text(f"EXPLAIN {compiled}")))
+        else:
+            plan = " ".join(
+                str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+            )
+    assert "ix_audit_records_resource_team_seq" in plan, plan
