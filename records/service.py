@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Table, and_, bindparam, or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from records.models import CaseRecord
@@ -32,6 +34,39 @@ def get_record(session: Session, record_id: str) -> CaseRecord:
     if record is None:
         raise RecordNotFound(record_id)
     return record
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """A case record as read, not tracked by the session: for a read that changes nothing."""
+
+    id: str
+    resident: str
+    resident_pseudonym: str
+    category: str
+    team: str
+    municipality: str
+    content: str
+    created_at_ns: int
+    created_by: str
+
+
+_TABLE: Table = CaseRecord.__table__  # type: ignore[attr-defined]
+#: `fetch_record`'s statement, built once: the columns in RecordRow's order.
+_BY_ID = core_select(*(_TABLE.c[name] for name in RecordRow.__slots__)).where(
+    _TABLE.c.id == bindparam("record_id")
+)
+
+
+def fetch_record(session: Session, record_id: str) -> RecordRow:
+    """`get_record` for a read: one Core statement on the session's connection (inside its
+    transaction, if it has one), no ORM object. The ORM's `session.get` (identity map, loader,
+    instance state) cost several times the query; a driver error still goes through
+    SQLAlchemy (wrapped, and a dropped connection invalidates the pool)."""
+    row = session.connection().execute(_BY_ID, {"record_id": record_id}).first()
+    if row is None:
+        raise RecordNotFound(record_id)
+    return RecordRow(*row)
 
 
 def list_for_resident(

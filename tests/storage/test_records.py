@@ -5,12 +5,19 @@ from __future__ import annotations
 import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
-from gateway.db import make_engine, session_scope
+from gateway.db import make_engine, read_scope, session_scope
 from gateway.migrate import alembic_config
-from records import RecordNotFound, create_record, get_record, list_for_resident
+from records import (
+    RecordNotFound,
+    RecordRow,
+    create_record,
+    fetch_record,
+    get_record,
+    list_for_resident,
+)
 from tests.factories import make_record
 
 TABLES = {"audit_records", "case_records", "consents", "consent_events"}
@@ -33,6 +40,47 @@ def test_an_unknown_record_is_not_found(engine: Engine) -> None:
         get_record(s, "r-missing")
     assert caught.value.record_id == "r-missing"
     assert isinstance(caught.value, LookupError)
+
+
+def test_fetch_record_reads_what_the_orm_reads(engine: Engine) -> None:
+    """The governed read's Core fetch gives every column as `get_record` does, on the
+    request's own session (read_scope: autocommit on PostgreSQL, a transaction on SQLite)."""
+    with session_scope(engine) as s:
+        created = create_record(
+            s,
+            make_record(
+                content="Gesprek: zorgen om huur — €1.250 achterstand. 🏠",
+                created_at_ns=1_733_000_000_123_456_789,
+            ),
+        )
+        create_record(s, make_record(id="r-other", content="iets anders"))
+
+    with read_scope(engine) as s:
+        fetched = fetch_record(s, created.id)
+    with Session(engine) as s:
+        orm = get_record(s, created.id)
+
+    assert isinstance(fetched, RecordRow)
+    assert {name: getattr(fetched, name) for name in RecordRow.__slots__} == orm.model_dump()
+    assert set(RecordRow.__slots__) == set(orm.model_dump())
+    assert type(fetched.created_at_ns) is int
+
+
+def test_fetch_record_of_an_unknown_id_is_not_found(engine: Engine) -> None:
+    with read_scope(engine) as s, pytest.raises(RecordNotFound) as caught:
+        fetch_record(s, "r-missing")
+    assert caught.value.record_id == "r-missing"
+
+
+def test_fetch_record_fails_as_a_database_error(engine: Engine) -> None:
+    """A failing query is SQLAlchemy's error (the gateway's 503, fail closed), not the
+    driver's own exception (a 500)."""
+    with session_scope(engine) as s:
+        create_record(s, make_record(id="r-1"))
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE case_records RENAME TO case_records_gone"))
+    with read_scope(engine) as s, pytest.raises(SQLAlchemyError):
+        fetch_record(s, "r-1")
 
 
 def test_a_record_id_is_used_once(engine: Engine) -> None:
