@@ -60,20 +60,28 @@ _SQLITE_INSERT = (
 def _sqlite_append(session: Session, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
     """`append_rows` on SQLite, inside the session's transaction (BEGIN IMMEDIATE: the write
     lock is held from the session's first statement to its commit)."""
+    # The policy input spelled once: its stored text is the text its digest is made of.
+    inputs = [stored_json(entry.policy_input) for entry in entries]
     raw = session.connection().connection.driver_connection
     cursor = raw.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(_SQLITE_HEAD)
         head = cursor.fetchone()
-        rows = chain_rows(entries, *((head[0], head[1]) if head else (0, GENESIS_HASH)))
+        rows = chain_rows(
+            entries, *((head[0], head[1]) if head else (0, GENESIS_HASH)), input_texts=inputs
+        )
         cursor.executemany(
             _SQLITE_INSERT,
             [
                 tuple(
-                    stored_json(row[name]) if is_json else row[name]
+                    text
+                    if name == "policy_input"
+                    else stored_json(row[name])
+                    if is_json
+                    else row[name]
                     for name, is_json in zip(_SQLITE_COLUMNS, _SQLITE_JSON, strict=True)
                 )
-                for row in rows
+                for row, text in zip(rows, inputs, strict=True)
             ],
         )
     finally:
@@ -81,16 +89,28 @@ def _sqlite_append(session: Session, entries: Sequence[AuditEntry]) -> list[dict
     return rows
 
 
-def chain_rows(entries: Sequence[AuditEntry], seq: int, prev: str) -> list[dict[str, Any]]:
+def chain_rows(
+    entries: Sequence[AuditEntry],
+    seq: int,
+    prev: str,
+    *,
+    input_texts: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
     """The rows that append `entries` after the record (`seq`, `prev` hash): numbered, linked,
-    hashed (chain hash and RFC 9162 leaf hash). Pure; the caller holds the chain's lock."""
+    hashed (chain hash and RFC 9162 leaf hash). Pure; the caller holds the chain's lock.
+
+    `input_texts`: each entry's policy input as `stored_json` spells it, if the caller has it
+    (the digest is made of that text; the SQLite append stores it too)."""
     rows: list[dict[str, Any]] = []
-    for entry in entries:
+    for i, entry in enumerate(entries):
         seq += 1
         row: dict[str, Any] = entry.model_dump()
         row["seq"] = seq
         row["prev_hash"] = prev
-        row["policy_input_sha256"] = input_digest(entry.policy_input)
+        if input_texts is None or entry.policy_input is None:
+            row["policy_input_sha256"] = input_digest(entry.policy_input)
+        else:
+            row["policy_input_sha256"] = hashlib.sha256(input_texts[i].encode()).hexdigest()
         data = canonical(payload_of(row))
         row["hash"] = prev = hashlib.sha256(data).hexdigest()
         row["leaf_hash"] = leaf_hash(data).hex()
