@@ -32,33 +32,44 @@ def text_problem(value: str) -> str | None:
     """Why `value` cannot be stored as text, or None."""
     if "\x00" in value:
         return "contains a NUL character"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains a lone surrogate (not valid Unicode text)"
+    if not value.isascii():  # ASCII text holds no surrogate: most values skip the encode
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains a lone surrogate (not valid Unicode text)"
     return None
 
 
 def value_problem(value: Any) -> str | None:
-    """Why `value` (text, or lists and dicts of it, at any depth) cannot be stored, or None."""
+    """Why `value` (text, or lists and dicts of it, at any depth) cannot be stored, or None.
+    Loops, not generators: this walks every audit record's policy input."""
     if isinstance(value, str):
         return text_problem(value)
     if isinstance(value, list | tuple):
-        return next((p for v in value if (p := value_problem(v)) is not None), None)
+        for v in value:
+            problem = value_problem(v)
+            if problem is not None:
+                return problem
+        return None
     if isinstance(value, dict):
-        return next(
-            (p for k, v in value.items() if (p := value_problem(k) or value_problem(v))),
-            None,
-        )
+        for k, v in value.items():
+            problem = value_problem(k) or value_problem(v)
+            if problem:
+                return problem
     return None
+
+
+#: Every field of an entry with its column's length limit (None: unbounded or not text).
+_FIELDS: tuple[tuple[str, int | None], ...] = tuple(
+    (name, MAX_LENGTH.get(name)) for name in AuditEntry.model_fields
+)
 
 
 def check_entry(entry: AuditEntry) -> None:
     """Raise `AuditEntryInvalid` (naming the field, never its value) for a row no database
     would store."""
-    for name in AuditEntry.model_fields:
+    for name, limit in _FIELDS:
         value = getattr(entry, name)
-        limit = MAX_LENGTH.get(name)
         if isinstance(value, str) and limit is not None and len(value) > limit:
             raise AuditEntryInvalid(name, f"longer than {limit} characters")
         problem = value_problem(value)
