@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Table, and_, bindparam, or_
 from sqlalchemy import select as core_select
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, select
 
 from records.models import CaseRecord
@@ -58,12 +59,35 @@ _BY_ID = core_select(*(_TABLE.c[name] for name in RecordRow.__slots__)).where(
 )
 
 
+#: `_BY_ID` as each dialect's SQL text, and whether its parameters are positional (sqlite3).
+_BY_ID_SQL: dict[tuple[str, str], tuple[str, bool]] = {}
+
+
+def _by_id_sql(dialect: Dialect) -> tuple[str, bool]:
+    key = (dialect.name, dialect.paramstyle)
+    if key not in _BY_ID_SQL:
+        compiled = _BY_ID.compile(dialect=dialect)
+        _BY_ID_SQL[key] = (str(compiled), bool(compiled.positional))
+    return _BY_ID_SQL[key]
+
+
 def fetch_record(session: Session, record_id: str) -> RecordRow:
-    """`get_record` for a read: one Core statement on the session's connection (inside its
-    transaction, if it has one), no ORM object. The ORM's `session.get` (identity map, loader,
-    instance state) cost several times the query; a driver error still goes through
-    SQLAlchemy (wrapped, and a dropped connection invalidates the pool)."""
-    row = session.connection().execute(_BY_ID, {"record_id": record_id}).first()
+    """`get_record` for a read: one statement on the driver's cursor of the session's
+    connection (inside its transaction, if it has one), no ORM object. `session.get`
+    (identity map, loader, instance state) and even a Core execution context cost several
+    times the query. A driver error sends the statement through SQLAlchemy once more, which
+    raises it as its own error and, for a dropped connection, invalidates the pool (the
+    request fails closed; the next ones get new connections)."""
+    conn = session.connection()
+    sql, positional = _by_id_sql(conn.dialect)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, (record_id,) if positional else {"record_id": record_id})
+        row = cursor.fetchone()
+    except conn.dialect.loaded_dbapi.Error:
+        row = conn.execute(_BY_ID, {"record_id": record_id}).first()
+    finally:
+        cursor.close()
     if row is None:
         raise RecordNotFound(record_id)
     return RecordRow(*row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
 from gateway.db import make_engine, read_scope, session_scope
@@ -18,6 +18,7 @@ from records import (
     get_record,
     list_for_resident,
 )
+from tests.conftest import terminate_backends
 from tests.factories import make_record
 
 TABLES = {"audit_records", "case_records", "consents", "consent_events"}
@@ -81,6 +82,26 @@ def test_fetch_record_fails_as_a_database_error(engine: Engine) -> None:
         conn.execute(text("ALTER TABLE case_records RENAME TO case_records_gone"))
     with read_scope(engine) as s, pytest.raises(SQLAlchemyError):
         fetch_record(s, "r-1")
+
+
+@pytest.mark.postgres
+def test_fetch_record_on_a_dropped_connection_invalidates_it(pg_database_url: str) -> None:
+    """The driver's error on a connection the server dropped goes through SQLAlchemy, which
+    invalidates the pool: the request fails closed, the next one connects anew."""
+    engine = make_engine(pg_database_url)
+    try:
+        with session_scope(engine) as s:
+            create_record(s, make_record(id="r-1"))
+        with read_scope(engine) as s:
+            s.connection()  # checked out and alive
+            assert terminate_backends(pg_database_url) >= 1
+            with pytest.raises(DBAPIError) as caught:
+                fetch_record(s, "r-1")
+        assert caught.value.connection_invalidated
+        with read_scope(engine) as s:
+            assert fetch_record(s, "r-1").id == "r-1"
+    finally:
+        engine.dispose()
 
 
 def test_a_record_id_is_used_once(engine: Engine) -> None:
