@@ -9,7 +9,6 @@ The payload includes `seq` and `prev_hash`, so a record cannot move or be droppe
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import rfc8785
 
 from audit.merkle import leaf_hash
-from audit.models import GENESIS_HASH
+from audit.models import GENESIS_HASH, SORTED_COMPACT
 
 #: Fields that are not part of the hashed payload.
 _NOT_HASHED = frozenset({"hash", "policy_input", "leaf_hash", "erased_at"})
@@ -30,7 +29,7 @@ def input_digest(policy_input: Mapping[str, Any] | None) -> str | None:
     """SHA-256 of the stored policy input, in a stable serialisation."""
     if policy_input is None:
         return None
-    raw = json.dumps(policy_input, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    raw = SORTED_COMPACT.encode(policy_input)  # json.dumps(sort_keys, compact, non-ASCII as is)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
@@ -79,9 +78,7 @@ def canonical(payload: Mapping[str, Any]) -> bytes:
     data = dict(payload)
     if _plain(data):
         try:
-            return json.dumps(
-                data, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-            ).encode()
+            return SORTED_COMPACT.encode(data).encode()
         except UnicodeEncodeError:  # a lone surrogate: let rfc8785 refuse it
             pass
     return bytes(rfc8785.dumps(data))

@@ -29,6 +29,11 @@ from sqlmodel import SQLModel
 
 GENESIS_HASH = "0" * 64
 
+#: What `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` uses,
+#: built once: json.dumps builds an encoder per call when given options (a few calls per
+#: audit record). `.encode(value)` is that call's result, errors included.
+SORTED_COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
 
 def stored_json(value: Any) -> str:
     """The text an audit record's JSON column holds: compact, keys sorted, non-ASCII as is.
@@ -38,7 +43,7 @@ def stored_json(value: Any) -> str:
     the stored text instead of parsing and serialising it again (audit/scan.py). Python's
     None is JSON null, as SQLAlchemy's JSON type writes it (not SQL NULL).
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return SORTED_COMPACT.encode(value)
 
 
 class StoredJSON(TypeDecorator[Any]):

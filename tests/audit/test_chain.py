@@ -312,3 +312,28 @@ def test_values_rfc_8785_cannot_represent_are_refused(bad: Any) -> None:
     """Which is why the policy input (nanosecond integers) is hashed through its digest."""
     with pytest.raises(rfc8785.CanonicalizationError):
         canonical({"x": bad})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        [],
+        {},
+        ["team_generalist", "privacy_officer"],
+        {"parent_span_id": "00f067aa0ba902b7"},
+        {"b": [1, 2.5, None, True, -0.0, 1e300], "a": {"z": "é €", "y": '\u2028\x01"\\/'}},
+        {"resource": {"id": "r-1", "resident": None}, "consents": [{"id": "c-1"}]},
+        "🏠",
+    ],
+)
+def test_the_shared_encoder_spells_what_json_dumps_spells(value: object) -> None:
+    """`stored_json` and the chain's digests use one encoder made once; its text is
+    json.dumps's with the same options, byte for byte."""
+    from audit.chain import input_digest
+    from audit.models import stored_json
+
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert stored_json(value) == expected
+    if isinstance(value, dict):
+        assert input_digest(value) == hashlib.sha256(expected.encode("utf-8")).hexdigest()
