@@ -70,6 +70,8 @@ def append(conn: psycopg.Connection[Any], entries: Sequence[AuditEntry]) -> list
     Any error leaves the transaction open: the caller closes the connection, and the server
     rolls the batch back.
     """
+    # Before the lock: each policy input spelled once, the stored text its digest is made of.
+    inputs = [stored_json(entry.policy_input) for entry in entries]
     with conn.cursor() as cur:
         try:
             cur.execute(_LOCK_AND_HEAD)
@@ -80,10 +82,17 @@ def append(conn: psycopg.Connection[Any], entries: Sequence[AuditEntry]) -> list
         cur.nextset()  # the lock's row
         cur.nextset()  # the head
         head = cur.fetchone()
-        rows = chain_rows(entries, *((int(head[0]), head[1]) if head else (0, GENESIS_HASH)))
+        rows = chain_rows(
+            entries, *((int(head[0]), head[1]) if head else (0, GENESIS_HASH)), input_texts=inputs
+        )
         with cur.copy(_COPY) as copy:
-            for r in rows:
+            for r, text in zip(rows, inputs, strict=True):
                 # JSON columns as the store spells them (models.stored_json).
-                copy.write_row(tuple(stored_json(r[c]) if c in _JSON else r[c] for c in _COLUMNS))
+                copy.write_row(
+                    tuple(
+                        text if c == "policy_input" else stored_json(r[c]) if c in _JSON else r[c]
+                        for c in _COLUMNS
+                    )
+                )
         cur.execute("COMMIT")
     return rows
