@@ -17,11 +17,11 @@ def system_clock() -> int:
 
 def rfc3339(ns: int) -> str:
     """RFC 3339 UTC with microseconds, e.g. 2026-11-29T07:36:16.123456Z."""
-    return f"{_second(ns // 1_000_000_000)}.{(ns // 1000) % 1_000_000:06d}Z"
+    return f"{utc_second(ns // 1_000_000_000)}.{(ns // 1000) % 1_000_000:06d}Z"
 
 
 @lru_cache(maxsize=256)
-def _second(seconds: int) -> str:
+def utc_second(seconds: int) -> str:
     """`2026-11-29T07:36:16` for a second since the epoch: every governed request formats
     one or two times, mostly of the same few seconds (strftime is most of the cost)."""
     return f"{datetime.fromtimestamp(seconds, tz=UTC):%Y-%m-%dT%H:%M:%S}"
