@@ -301,25 +301,39 @@ def report(results: Sequence[CaseResult]) -> str:
     return "\n".join(lines)
 
 
-_CODE = re.compile(r"^msg_(?!nl_)([a-z_]+) := ", re.M)
+_TEXT = r'"(?:[^"\\]|\\.)*"'
+# A decision's reason as the policy writes it: `deny(` or `allow…(` with the code, the English
+# and the Dutch text as its first three arguments (each branch spells its texts out).
+_REASON = re.compile(rf'\b(?:deny|allow\w*)\(\s*"([a-z_]+)",\s*({_TEXT}),\s*({_TEXT})')
+# The default decision's reason, spelled out in an object (a default may hold no call).
+_DEFAULT = re.compile(rf'"code": "([a-z_]+)", "message": ({_TEXT}), "message_nl": ({_TEXT})')
+
+
+def reasons_written(modules: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """Every reason the modules write, as (code, English, Dutch), in source order: each
+    branch's `deny`/`allow…` call and the default decision's object. A code written in
+    several branches appears once per branch."""
+    return [
+        (code, json.loads(en), json.loads(nl))
+        for source in modules.values()
+        for pattern in (_REASON, _DEFAULT)
+        for code, en, nl in pattern.findall(source)
+    ]
 
 
 def reason_codes_of(modules: Mapping[str, str]) -> set[str]:
-    """Every reason code the policy modules can give (one `msg_<code>` constant each)."""
-    return {code for source in modules.values() for code in _CODE.findall(source)}
-
-
-_MESSAGE = re.compile(r'^msg_(nl_)?([a-z_]+) := ("(?:[^"\\]|\\.)*")$', re.M)
+    """Every reason code the policy modules can give."""
+    return {code for code, _, _ in reasons_written(modules)}
 
 
 def reason_catalogue(modules: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """Every reason code of the modules → `{message, message_nl}`, read from the very
-    `msg_<code>`/`msg_nl_<code>` constants the decisions carry (one source, no copy to drift).
-    Sorted by code."""
+    """Every reason code of the modules → `{message, message_nl}`, read from the very texts
+    the decisions carry (one source, no copy to drift). Sorted by code. A code written in
+    several branches has the same texts in each (the policy tests hold to that); where they
+    differ, the first in source order."""
     out: dict[str, dict[str, str]] = {}
-    for source in modules.values():
-        for nl, code, literal in _MESSAGE.findall(source):
-            out.setdefault(code, {})["message_nl" if nl else "message"] = json.loads(literal)
+    for code, en, nl in reasons_written(modules):
+        out.setdefault(code, {"message": en, "message_nl": nl})
     return {code: out[code] for code in sorted(out)}
 
 
@@ -346,6 +360,8 @@ def coverage(
 ) -> Coverage:
     """The reason codes, basis types, register legal bases and profiles no passing case reached.
 
+    The reason codes are the policy's (`reason_codes`) and those the cases expect: a draft
+    that no longer gives a code its tables expect shows that code as unreached.
     `legal_bases` maps a register entry (`activity:<id>`, `flow:<id>`) to its article; an
     entry counts as reached when a passing case's decision cites its article as basis.
     """
@@ -354,8 +370,9 @@ def coverage(
     types = {r.got.basis.type.value for r in passed if r.got and r.got.basis}
     refs = {r.got.basis.ref for r in passed if r.got and r.got.basis}
     seen = {r.case.profile for r in passed}
+    expected = {c for r in results for c in r.case.expect.reasons}
     return Coverage(
-        reason_codes=tuple(sorted(set(reason_codes) - codes)),
+        reason_codes=tuple(sorted((set(reason_codes) | expected) - codes)),
         basis_types=tuple(sorted({t.value for t in BasisType} - types)),
         legal_bases=tuple(sorted(k for k, article in legal_bases.items() if article not in refs)),
         profiles=tuple(sorted(set(profiles) - seen)),

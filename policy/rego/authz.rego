@@ -9,15 +9,19 @@
 # allow names its basis (role, law, consent, break_glass or exception) and every decision carries a
 # reason code with an English (`message`) and a Dutch (`message_nl`) text.
 #
-# Written for rego-cpp's cost model (docs/policy.md, "Performance"): every `.` or `[]` step
-# and every iteration costs microseconds (a register lookup ~6–13 µs, more the further its
-# key sits in the object). So the register is shaped as an index (`Register.policy_data`)
-# and looked up, never scanned; input fields and register facts are read once into rules
-# (`act_domain`, `rtype`, …), which are evaluated once per query and then cheap to reuse.
-# The activity's register entry is read once (`activity`, a small object: about one
-# lookup) and its fields from there. A rule that is undefined is evaluated again at every
-# reference, so a yes/no rule read in several places has `default … := false`; a rule with
-# several clauses evaluates them all, so one that needs only the first is an `else` chain.
+# Written for rego-cpp's cost model (docs/policy.md, "Performance"). Its virtual machine
+# formats a value as text for every comparison and for every key it passes in an object
+# lookup, and checks the whole compiled plan on every query. So:
+# - the register is shaped as an index (`Register.policy_data`) and looked up, never
+#   scanned, through `reg` (one cached step instead of `data.doelbinding.register`'s three);
+# - input fields and register facts are read once into rules (`act_domain`, `rtype`, the
+#   activity's entry `activity`, …), evaluated once per query and then cheap to reuse;
+# - a rule that is undefined is evaluated again at every reference, so a yes/no rule read
+#   in several places has `default … := false`;
+# - a rule with several clauses evaluates them all, so one that needs only the first that
+#   holds is an `else` chain, and a body puts its cheapest, most often failing test first;
+# - each branch spells out its reason's texts: a constant or function per message was ~70
+#   more rules in the plan, checked on every query, and a call per text.
 package doelbinding.authz
 
 import rego.v1
@@ -37,17 +41,39 @@ default decision := {
 	"obligations": [],
 }
 
-decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
+decision := deny(
+	"unknown_role",
+	"A role of the subject is not in the register.",
+	"Een rol van de gebruiker staat niet in het register."
+) if {
 	some role in roles
-	not data.doelbinding.register.roles[role]
-} else := deny("unknown_action", msg_unknown_action, msg_nl_unknown_action) if {
+	not reg.roles[role]
+} else := deny(
+	"unknown_action",
+	"The action is not one the policy knows.",
+	"Deze handeling kent het beleid niet."
+) if {
 	not known_action
-} else := deny("unknown_resource_type", msg_unknown_resource_type, msg_nl_unknown_resource_type) if {
+} else := deny(
+	"unknown_resource_type",
+	"The resource type is not one the policy knows.",
+	"Dit soort gegevens kent het beleid niet."
+) if {
 	not known_resource_type
-} else := deny("other_municipality", msg_other_municipality, msg_nl_other_municipality) if {
+} else := deny(
+	"other_municipality",
+	"The data belongs to another municipality.",
+	"Deze gegevens horen bij een andere gemeente."
+) if {
 	# Rule 8: one municipality's data, except for a regional service acting for it.
 	not same_municipality
-} else := allow("privacy_officer_audit_metadata", msg_privacy_officer_audit_metadata, msg_nl_privacy_officer_audit_metadata, "role", "AVG art. 38 en 39") if {
+} else := allow(
+	"privacy_officer_audit_metadata",
+	"The privacy officer may read audit metadata to supervise processing.",
+	"De privacy officer mag de logboekgegevens inzien voor toezicht.",
+	"role",
+	"AVG art. 38 en 39"
+) if {
 	# Rule 7: the privacy officer supervises through audit metadata, never content.
 	rtype == "audit_log"
 	action == "read"
@@ -65,38 +91,81 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 } else := perimeter_decision if {
 	# The perimeter (issue 12): the policy lifecycle, audit metadata asked for without an
 	# activity, recording a consent for a resident, the decision API. See "The perimeter".
+	rtype != "record"
 	perimeter
-} else := deny("unknown_activity", msg_unknown_activity, msg_nl_unknown_activity) if {
+} else := deny(
+	"unknown_activity",
+	"The processing activity is not in the register.",
+	"Deze verwerkingsactiviteit staat niet in het register."
+) if {
 	not act_purpose
-} else := deny("unknown_category", msg_unknown_category, msg_nl_unknown_category) if {
+} else := deny(
+	"unknown_category",
+	"The data category is not in the register.",
+	"Deze gegevenscategorie staat niet in het register."
+) if {
 	rtype == "record"
 	not cat_domain
-} else := deny("unknown_team", msg_unknown_team, msg_nl_unknown_team) if {
+} else := deny(
+	"unknown_team",
+	"The team or unit holding the record is not in the register.",
+	"Het team of de afdeling van dit dossier staat niet in het register."
+) if {
 	rtype == "record"
 	not team_files
-} else := deny("no_dossier", msg_no_dossier, msg_nl_no_dossier) if {
+} else := deny(
+	"no_dossier",
+	"This unit keeps no files: only anonymous counts.",
+	"Deze afdeling houdt geen dossiers bij, alleen tellingen zonder namen."
+) if {
 	# A unit that deliberately keeps no files (Hilversum's work-experience company).
 	rtype == "record"
 	team_files == "none"
-} else := deny("privacy_officer_sees_no_content", msg_privacy_officer_sees_no_content, msg_nl_privacy_officer_sees_no_content) if {
+} else := deny(
+	"privacy_officer_sees_no_content",
+	"The privacy officer sees policies and audit metadata, never case content.",
+	"De privacy officer ziet het beleid en het logboek, nooit de inhoud van een dossier."
+) if {
 	rtype == "record"
 	privacy_officer
 	not mandated
-} else := deny("no_mandate", msg_no_mandate, msg_nl_no_mandate) if {
+} else := deny(
+	"no_mandate",
+	"None of the subject's roles may act under this processing activity.",
+	"Met deze rol mag u deze verwerking niet doen."
+) if {
 	# Rule 2: the activity decides, not the person. Some role must hold its mandate.
 	not mandated
-} else := deny("not_mandated_to_service", msg_not_mandated_to_service, msg_nl_not_mandated_to_service) if {
+} else := deny(
+	"not_mandated_to_service",
+	"The regional service is not mandated for this processing activity.",
+	"Deze regionale dienst heeft van de gemeente geen mandaat voor deze verwerking."
+) if {
 	# A regional service acts only under the activities the colleges mandated to it (e.g.
 	# Pw art. 43 benefit decisions stay the college's unless mandated), whatever the roles.
 	regional_subject
 	not regional_service.activities[activity_id]
-} else := allow("aggregate_statistics", msg_aggregate_statistics, msg_nl_aggregate_statistics, "law", act_article) if {
+} else := allow(
+	"aggregate_statistics",
+	"Statistics activities may read anonymous counts.",
+	"Voor statistiek mogen tellingen zonder namen worden gebruikt.",
+	"law",
+	act_article
+) if {
 	# Rule 5: statistics get aggregates (anonymous counts), never a record.
 	act_purpose == "statistics"
 	rtype == "aggregate"
-} else := deny("aggregates_only", msg_aggregates_only, msg_nl_aggregates_only) if {
+} else := deny(
+	"aggregates_only",
+	"Statistics activities get aggregates only, never records.",
+	"Voor statistiek alleen totalen, nooit een dossier."
+) if {
 	act_purpose == "statistics"
-} else := deny("oversight_only", msg_oversight_only, msg_nl_oversight_only) if {
+} else := deny(
+	"oversight_only",
+	"Team oversight gets counts and audit metadata of the own team, never a record's content.",
+	"Voor toezicht op het team alleen tellingen en wie eraan werkte, nooit de inhoud van een dossier."
+) if {
 	# Oversight is counts and audit metadata of the own team (`team_oversight`), never a
 	# record, an audit entry or a count of another kind: a lead who works on a case reads
 	# it in a team role under the team's own activity.
@@ -104,11 +173,19 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 } else := own_access_decision if {
 	# Rule 6: residents read their own records and access log, nothing of anyone else.
 	act_purpose == "own_access"
-} else := deny("no_legal_basis", msg_no_legal_basis, msg_nl_no_legal_basis) if {
+} else := deny(
+	"no_legal_basis",
+	"No legal basis in the register covers this category for this activity.",
+	"Er is geen wettelijke grondslag voor deze verwerking."
+) if {
 	# Audit logs are read by the resident they are about and by the privacy officer only;
 	# aggregates are for statistics activities only.
 	rtype != "record"
-} else := deny("outside_regional_service", msg_outside_regional_service, msg_nl_outside_regional_service) if {
+} else := deny(
+	"outside_regional_service",
+	"A regional service acts only on data held in its own domains; other data only with a consent that the law admits.",
+	"Een regionale dienst gebruikt alleen gegevens van zijn eigen taken, andere alleen met toestemming."
+) if {
 	# A regional service acts on data held in its own domains; another domain's data
 	# reaches it only by a consent (never by a flow, an exception or emergency access).
 	regional_subject
@@ -117,36 +194,78 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 } else := handover_decision if {
 	# Rule 4: a handover moves a case from the team that holds it to another team.
 	action == "handover"
-} else := deny("justification_required", msg_justification_required, msg_nl_justification_required) if {
+} else := deny(
+	"justification_required",
+	"This activity needs a written justification.",
+	"Hiervoor is een schriftelijke reden nodig."
+) if {
 	# An activity such as the report to Veilig Thuis (meldrecht) needs a written reason.
 	act_justification_required
 	not justified
-} else := deny("report_from_own_team_only", msg_report_from_own_team_only, msg_nl_report_from_own_team_only) if {
+} else := deny(
+	"report_from_own_team_only",
+	"A report to Veilig Thuis passes on what the reporter's own team holds, never another team's file.",
+	"Een melding bij Veilig Thuis gaat over wat het eigen team weet, nooit over het dossier van een ander team."
+) if {
 	# The meldrecht lets a professional pass on what their own team holds, never open
 	# another team's file (LAW.md row 14).
 	act_justification_required
 	not in_record_team
-} else := allow_reviewed("justified_report", msg_justified_report, msg_nl_justified_report, act_article) if {
+} else := allow_reviewed(
+	"justified_report",
+	"A legal basis allows this report with a written justification; it will be reviewed.",
+	"De wet staat deze melding toe met een schriftelijke reden; de melding wordt achteraf gecontroleerd.",
+	act_article
+) if {
 	act_justification_required
 	covered_by_law
-} else := allow("activity_legal_basis", msg_activity_legal_basis, msg_nl_activity_legal_basis, "law", act_article) if {
+} else := allow(
+	"activity_legal_basis",
+	"The processing activity's own legal basis covers this category.",
+	"De wettelijke grondslag van deze verwerking dekt deze gegevens.",
+	"law",
+	act_article
+) if {
 	# Rule 1, owner path: the activity's own legal basis covers the category held in its
 	# own domain.
 	owner_domain
 	act_domain != "team"
-} else := allow("team_member_support", msg_team_member_support, msg_nl_team_member_support, "role", act_article) if {
+} else := allow(
+	"team_member_support",
+	"A member of the team that holds the record, acting under a support or signalling activity.",
+	"Een lid van het wijkteam dat het dossier heeft, voor ondersteuning of signalering.",
+	"role",
+	act_article
+) if {
 	# Team-domain activities additionally require membership of the team holding the record.
 	owner_domain
 	act_domain == "team"
 	in_record_team
-} else := allow_redacted("legal_flow", msg_legal_flow, msg_nl_legal_flow, flow_article, flow_redact) if {
+} else := allow_redacted(
+	"legal_flow",
+	"A legal basis in the register lets this category flow to this activity.",
+	"Een wettelijke grondslag in het register staat deze gegevensstroom toe.",
+	flow_article,
+	flow_redact
+) if {
 	# Rule 3: a flow the register records as law (e.g. benefit data to enforcement); the
 	# flow may withhold fields (`redact`), e.g. a signal's free text.
 	flow_article
-} else := allow("consent_given", msg_consent_given, msg_nl_consent_given, "consent", consent_id) if {
+} else := allow(
+	"consent_given",
+	"The resident's valid consent covers this category, activity and recipient.",
+	"De inwoner heeft toestemming gegeven voor deze gegevens, dit doel en deze ontvanger.",
+	"consent",
+	consent_id
+) if {
 	# Rule 1: consent, only where the register says it is admissible for the activity.
 	consent_id
-} else := allow_exception("exception_approved", msg_exception_approved, msg_nl_exception_approved, exception_id) if {
+} else := allow_exception(
+	"exception_approved",
+	"An exception approved by a second person covers this access for a limited time; it will be reviewed.",
+	"Twee medewerkers hebben samen een uitzondering goedgekeurd, voor korte tijd; dit wordt achteraf gecontroleerd.",
+	exception_id
+) if {
 	# Rule 1, fourth bullet: an exception approved by a second person (four eyes), for this
 	# subject, category and activity, active now; only where every refusal before this
 	# branch has passed (municipality, validity, no-dossier, privacy officer, mandate), only
@@ -155,7 +274,12 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 	# (consent admissible). It never crosses a domain, so it never stands in for a consent
 	# the law asks for (LAW.md rows 5-6) nor overrides a `no_basis` entry.
 	exception_id
-} else := allow_reviewed("emergency_access", msg_emergency_access, msg_nl_emergency_access, act_article) if {
+} else := allow_reviewed(
+	"emergency_access",
+	"Emergency access with a written justification; it will be reviewed.",
+	"Toegang in een noodsituatie, met een schriftelijke reden; dit wordt achteraf gecontroleerd.",
+	act_article
+) if {
 	# Rule 1: emergency access to another unit's record, only where the register admits it
 	# for the activity; reads only (never create or handover), only data held in the
 	# activity's own domain, only by a member of a unit of that domain (a team lead without
@@ -165,17 +289,33 @@ decision := deny("unknown_role", msg_unknown_role, msg_nl_unknown_role) if {
 	owner_domain
 	member_of_domain_unit
 	justified
-} else := deny("other_team", msg_other_team, msg_nl_other_team) if {
+} else := deny(
+	"other_team",
+	"Support data stays in the team that holds it; another team needs consent or a handover.",
+	"Gegevens blijven in het wijkteam; een ander team heeft toestemming of een overdracht nodig."
+) if {
 	# Refusals: the most informative reason when nothing allows.
 	owner_domain
 	act_domain == "team"
-} else := deny("consent_required", msg_consent_required, msg_nl_consent_required) if {
+} else := deny(
+	"consent_required",
+	"This activity may use this category only with the resident's consent.",
+	"Hiervoor is toestemming van de inwoner nodig."
+) if {
 	act_consent_admissible == true
 	category_in_activity
-} else := deny("support_data_stays_in_team", msg_support_data_stays_in_team, msg_nl_support_data_stays_in_team) if {
+} else := deny(
+	"support_data_stays_in_team",
+	"Support data stays in the team; no legal basis lets it flow to this activity.",
+	"Wat u het wijkteam vertelt, blijft in het wijkteam."
+) if {
 	data_domain == "team"
 	act_domain != "team"
-} else := deny("no_legal_basis", msg_no_legal_basis, msg_nl_no_legal_basis)
+} else := deny(
+	"no_legal_basis",
+	"No legal basis in the register covers this category for this activity.",
+	"Er is geen wettelijke grondslag voor deze verwerking."
+)
 
 deny(code, message, message_nl) := {
 	"allow": false,
@@ -226,6 +366,8 @@ allow_exception(code, message, message_nl, ref) := {
 
 roles := input.subject.roles
 
+reg := data.doelbinding.register
+
 action := input.action
 
 activity_id := input.processing_activity
@@ -235,7 +377,7 @@ rtype := input.resource.type
 rcat := input.resource.category
 
 # The activity's register entry, read once: one lookup instead of one per field.
-activity := data.doelbinding.register.activities[activity_id]
+activity := reg.activities[activity_id]
 
 act_purpose := activity.purpose
 
@@ -247,18 +389,20 @@ act_article := activity.article
 
 act_break_glass if activity.break_glass == true
 
+default act_justification_required := false
+
 act_justification_required if activity.justification_required == true
 
-cat_domain := data.doelbinding.register.categories[rcat].domain
+cat_domain := reg.categories[rcat].domain
 
 # The domain the record is held in: its category's, or for a `shared` category (identity)
 # the domain of the unit that holds it (rule 1: shared data belongs to its holder).
-data_domain := data.doelbinding.register.teams[input.resource.team].domain if {
+data_domain := reg.teams[input.resource.team].domain if {
 	cat_domain == "shared"
 } else := cat_domain
 
 # The regional service the subject's organisation is, if it is one (undefined otherwise).
-regional_service := data.doelbinding.register.regional_services[input.subject.organisation]
+regional_service := reg.regional_services[input.subject.organisation]
 
 default regional_subject := false
 
@@ -266,65 +410,54 @@ regional_subject if regional_service
 
 # "files" or "none" (a no-dossier unit); undefined for a team not in the register. One
 # scalar lookup answers both questions.
-team_files := data.doelbinding.register.team_files[input.resource.team]
+team_files := reg.team_files[input.resource.team]
 
 # ---------------------------------------------------------------------------------------
 # Validity
 # ---------------------------------------------------------------------------------------
 
-known_action if action == "read"
-
-known_action if action == "create"
-
-known_action if action == "handover"
-
-known_action if action == "answer"
-
+# An `else` chain, not one clause per value: rego-cpp evaluates every clause of a rule, an
+# `else` chain only up to the first that holds (a read or a record: one comparison).
+known_action := true if action == "read"
+else := true if action == "create"
+else := true if action == "handover"
+else := true if action == "answer"
 # Opening and closing are actions on an investigation only.
-known_action if {
+else := true if {
 	action == "close"
 	rtype == "investigation"
 }
-
 # The perimeter: changing a policy version (draft, test, simulate, approve, activate, roll
 # back) and evaluating through the decision API.
-known_action if action == "change"
+else := true if action == "change"
+else := true if action == "evaluate"
 
-known_action if action == "evaluate"
-
-known_resource_type if rtype == "record"
-
-known_resource_type if rtype == "audit_log"
-
-known_resource_type if rtype == "aggregate"
-
-known_resource_type if rtype == "question"
-
-known_resource_type if rtype == "investigation"
-
+known_resource_type := true if rtype == "record"
+else := true if rtype == "audit_log"
+else := true if rtype == "aggregate"
+else := true if rtype == "question"
+else := true if rtype == "investigation"
 # A team's caseload and who of the team worked on which of its records (`resource.team`).
-known_resource_type if rtype == "team_oversight"
-
+else := true if rtype == "team_oversight"
 # The perimeter: a policy version, a consent recorded for a resident, the decision API.
-known_resource_type if rtype == "policy_version"
-
-known_resource_type if rtype == "consent"
-
-known_resource_type if rtype == "decision_api"
+else := true if rtype == "policy_version"
+else := true if rtype == "consent"
+else := true if rtype == "decision_api"
 
 # Rule 8: a subject never sees data of another municipality of the profile, except a
 # regional service (by its organisation id) acting, in its own domains, for a
 # municipality it serves. A regional service is scoped by what it serves only: its seat
 # (the municipality in its staff's tokens) gives it nothing.
 same_municipality := true if {
+	input.resource.municipality == input.subject.municipality
+	reg.municipalities[input.subject.municipality]
 	not regional_subject
-	m := input.subject.municipality
-	data.doelbinding.register.municipalities[m]
-	input.resource.municipality == m
 } else := true if {
 	regional_service.serves[input.resource.municipality]
 	regional_service.domains[act_domain]
 }
+
+default privacy_officer := false
 
 privacy_officer if {
 	some role in roles
@@ -335,27 +468,46 @@ default mandated := false
 
 mandated if {
 	some role in roles
-	data.doelbinding.register.mandates[role][activity_id]
+	reg.mandates[role][activity_id]
 }
+
+default category_in_activity := false
 
 category_in_activity if activity.categories[rcat]
 
 # A non-empty written justification (`context.break_glass.justification`).
+default justified := false
+
 justified if {
-	is_string(input.context.break_glass.justification)
-	count(trim_space(input.context.break_glass.justification)) > 0
+	j := input.context.break_glass.justification
+	is_string(j)
+	trim_space(j) != ""
 }
 
 # ---------------------------------------------------------------------------------------
 # Own access (rule 6)
 # ---------------------------------------------------------------------------------------
 
-own_access_decision := deny("own_access_read_only", msg_own_access_read_only, msg_nl_own_access_read_only) if {
+own_access_decision := deny(
+	"own_access_read_only",
+	"Own access allows reading only.",
+	"Bij inzage kunt u alleen lezen."
+) if {
 	action != "read"
-} else := allow("own_data", msg_own_data, msg_nl_own_data, "law", act_article) if {
+} else := allow(
+	"own_data",
+	"Residents may read their own data.",
+	"Inwoners mogen hun eigen gegevens inzien.",
+	"law",
+	act_article
+) if {
 	own_resource
 	own_category
-} else := deny("not_own_data", msg_not_own_data, msg_nl_not_own_data)
+} else := deny(
+	"not_own_data",
+	"Residents may read only their own data.",
+	"Inwoners mogen alleen hun eigen gegevens inzien."
+)
 
 own_resource if {
 	is_string(input.resource.resident)
@@ -375,20 +527,40 @@ own_category if category_in_activity
 # municipality check above already holds. Nobody else, and no other action.
 # ---------------------------------------------------------------------------------------
 
-question_decision := allow("own_question", msg_own_question, msg_nl_own_question, "law", act_article) if {
+question_decision := allow(
+	"own_question",
+	"Residents may ask about, or object to, entries of their own access log.",
+	"U mag een vraag stellen over uw eigen gegevens, of bezwaar maken.",
+	"law",
+	act_article
+) if {
 	act_purpose == "own_access"
 	mandated
 	resident_question_action
 	own_resource
-} else := allow("privacy_officer_answers", msg_privacy_officer_answers, msg_nl_privacy_officer_answers, "role", "AVG art. 38 lid 4") if {
+} else := allow(
+	"privacy_officer_answers",
+	"The privacy officer of the resident's municipality reads and answers residents' questions.",
+	"De privacy officer van uw gemeente leest en beantwoordt uw vraag.",
+	"role",
+	"AVG art. 38 lid 4"
+) if {
 	act_purpose == "own_access"
 	privacy_officer
 	officer_question_action
-} else := deny("not_own_data", msg_not_own_data, msg_nl_not_own_data) if {
+} else := deny(
+	"not_own_data",
+	"Residents may read only their own data.",
+	"Inwoners mogen alleen hun eigen gegevens inzien."
+) if {
 	act_purpose == "own_access"
 	mandated
 	resident_question_action
-} else := deny("questions_by_resident_and_privacy_officer", msg_questions_by_resident_and_privacy_officer, msg_nl_questions_by_resident_and_privacy_officer)
+} else := deny(
+	"questions_by_resident_and_privacy_officer",
+	"Only the resident asks, and only the privacy officer of their municipality answers, under the own-access activity.",
+	"Alleen de inwoner zelf stelt een vraag, en alleen de privacy officer van de gemeente beantwoordt die."
+)
 
 # ---------------------------------------------------------------------------------------
 # The register of investigations: an enforcement officer, under an enforcement activity
@@ -398,12 +570,22 @@ question_decision := allow("own_question", msg_own_question, msg_nl_own_question
 # back from the resident (UAVG art. 41). Nobody else, no other action.
 # ---------------------------------------------------------------------------------------
 
-investigation_decision := allow("enforcement_investigation", msg_enforcement_investigation, msg_nl_enforcement_investigation, "law", act_article) if {
+investigation_decision := allow(
+	"enforcement_investigation",
+	"The enforcement unit of the resident's municipality opens, closes and lists its investigations into the resident.",
+	"De handhavers van uw gemeente leggen vast wanneer een onderzoek naar u begint en eindigt.",
+	"law",
+	act_article
+) if {
 	act_purpose == "enforcement"
 	mandated
 	enforcement_officer
 	investigation_action
-} else := deny("investigations_by_enforcement", msg_investigations_by_enforcement, msg_nl_investigations_by_enforcement)
+} else := deny(
+	"investigations_by_enforcement",
+	"Only an enforcement officer of the resident's municipality, under an enforcement activity, opens, closes or lists investigations.",
+	"Alleen een handhaver van de gemeente begint of beëindigt een onderzoek."
+)
 
 enforcement_officer if {
 	some role in roles
@@ -420,24 +602,42 @@ enforcement_officer if {
 # privacy officer (who supervises through her own audit views), not a resident.
 # ---------------------------------------------------------------------------------------
 
-oversight_decision := deny("unknown_activity", msg_unknown_activity, msg_nl_unknown_activity) if {
+oversight_decision := deny(
+	"unknown_activity",
+	"The processing activity is not in the register.",
+	"Deze verwerkingsactiviteit staat niet in het register."
+) if {
 	not act_purpose
-} else := allow("team_oversight", msg_team_oversight, msg_nl_team_oversight, "role", act_article) if {
+} else := allow(
+	"team_oversight",
+	"The team lead sees her own team's caseload and who of the team worked on which record, never the content.",
+	"De teamleider ziet hoeveel dossiers het eigen team heeft en wie eraan werkte, nooit wat erin staat.",
+	"role",
+	act_article
+) if {
 	act_purpose == "oversight"
 	action == "read"
 	mandated
 	in_record_team
 	oversight_unit
-} else := deny("oversight_of_own_team_only", msg_oversight_of_own_team_only, msg_nl_oversight_of_own_team_only) if {
+} else := deny(
+	"oversight_of_own_team_only",
+	"A team lead oversees her own team only.",
+	"Een teamleider ziet alleen het werk van het eigen team."
+) if {
 	act_purpose == "oversight"
 	action == "read"
 	mandated
-} else := deny("oversight_by_team_lead_only", msg_oversight_by_team_lead_only, msg_nl_oversight_by_team_lead_only)
+} else := deny(
+	"oversight_by_team_lead_only",
+	"Only the team's lead, under the team-oversight activity, sees its caseload and who worked on what.",
+	"Alleen de teamleider van het team ziet hoeveel dossiers het team heeft en wie eraan werkte."
+)
 
 # The unit overseen is a unit of the activity's domain (a team), not W&I or enforcement.
 default oversight_unit := false
 
-oversight_unit if data.doelbinding.register.teams[input.resource.team].domain == act_domain
+oversight_unit if reg.teams[input.resource.team].domain == act_domain
 
 investigation_action if action == "create"
 
@@ -488,25 +688,59 @@ resident_subject if {
 	role == "resident"
 }
 
-perimeter_decision := allow("privacy_officer_policy", msg_privacy_officer_policy, msg_nl_privacy_officer_policy, "role", "AVG art. 38 en 39") if {
+perimeter_decision := allow(
+	"privacy_officer_policy",
+	"The privacy officer reads and changes the policy of her own municipality.",
+	"De privacy officer beheert het beleid van de eigen gemeente.",
+	"role",
+	"AVG art. 38 en 39"
+) if {
 	rtype == "policy_version"
 	policy_action
 	privacy_officer
-} else := deny("supervision_only", msg_supervision_only, msg_nl_supervision_only) if {
+} else := deny(
+	"supervision_only",
+	"Policies and audit metadata are for the privacy officer, and for residents their own log.",
+	"Het beleid en het logboek zijn voor de privacy officer; inwoners zien alleen hun eigen logboek."
+) if {
 	rtype != "consent"
 	rtype != "decision_api"
-} else := allow("consent_recorded_by_own_team", msg_consent_recorded_by_own_team, msg_nl_consent_recorded_by_own_team, "role", "AVG art. 7 lid 1") if {
+} else := allow(
+	"consent_recorded_by_own_team",
+	"A professional records a consent for a client of her own team or unit.",
+	"Een medewerker legt toestemming vast voor iemand die cliënt is van het eigen team.",
+	"role",
+	"AVG art. 7 lid 1"
+) if {
 	rtype == "consent"
 	action == "create"
 	not resident_subject
 	in_record_team
-} else := deny("consent_for_own_clients_only", msg_consent_for_own_clients_only, msg_nl_consent_for_own_clients_only) if {
+} else := deny(
+	"consent_for_own_clients_only",
+	"A consent is recorded only by the team or unit the resident is a client of.",
+	"Alleen het team waar de inwoner cliënt is, kan toestemming vastleggen."
+) if {
 	rtype == "consent"
-} else := deny("decision_api_not_for_residents", msg_decision_api_not_for_residents, msg_nl_decision_api_not_for_residents) if {
+} else := deny(
+	"decision_api_not_for_residents",
+	"The decision API is for case systems and professionals, not for residents.",
+	"Deze dienst is voor zaaksystemen en medewerkers, niet voor inwoners."
+) if {
 	resident_subject
-} else := allow("decision_api_for_professionals", msg_decision_api_for_professionals, msg_nl_decision_api_for_professionals, "role", "AVG art. 5 lid 2") if {
+} else := allow(
+	"decision_api_for_professionals",
+	"Case systems and professionals ask the policy before they process data.",
+	"Zaaksystemen en medewerkers vragen het beleid voordat zij gegevens gebruiken.",
+	"role",
+	"AVG art. 5 lid 2"
+) if {
 	action == "evaluate"
-} else := deny("no_legal_basis", msg_no_legal_basis, msg_nl_no_legal_basis)
+} else := deny(
+	"no_legal_basis",
+	"No legal basis in the register covers this category for this activity.",
+	"Er is geen wettelijke grondslag voor deze verwerking."
+)
 
 # ---------------------------------------------------------------------------------------
 # Handover (rule 4): only a member of the team holding the record, under a team activity
@@ -514,11 +748,21 @@ perimeter_decision := allow("privacy_officer_policy", msg_privacy_officer_policy
 # a team of the same municipality.
 # ---------------------------------------------------------------------------------------
 
-handover_decision := allow("case_handover", msg_case_handover, msg_nl_case_handover, "role", act_article) if {
+handover_decision := allow(
+	"case_handover",
+	"The team that holds the case hands it over to another team.",
+	"Het wijkteam dat de casus heeft, draagt die over aan een ander team.",
+	"role",
+	act_article
+) if {
 	owner_domain
 	act_domain == "team"
 	in_record_team
-} else := deny("handover_by_owning_team_only", msg_handover_by_owning_team_only, msg_nl_handover_by_owning_team_only)
+} else := deny(
+	"handover_by_owning_team_only",
+	"Only the team that holds the case can hand it over, under a team activity.",
+	"Alleen het wijkteam dat de casus heeft, kan die overdragen."
+)
 
 # ---------------------------------------------------------------------------------------
 # Bases: owner, law flow, consent
@@ -539,13 +783,13 @@ default member_of_domain_unit := false
 
 member_of_domain_unit if {
 	some t in input.subject.teams
-	data.doelbinding.register.teams[t].domain == act_domain
+	reg.teams[t].domain == act_domain
 }
 
 # The activity's own basis or a register flow covers the category (justified reports).
-covered_by_law if owner_domain
+covered_by_law := true if owner_domain else := true if flow_article
 
-covered_by_law if flow_article
+default in_record_team := false
 
 in_record_team if {
 	some t in input.subject.teams
@@ -556,7 +800,7 @@ in_record_team if {
 # article and its redactions come from the same flow. Only evaluated when the chain
 # reaches a flow branch.
 flows_matching := [f |
-	some f in data.doelbinding.register.flows[rcat][activity_id]
+	some f in reg.flows[rcat][activity_id]
 	f.from_domain == data_domain
 	f.to_domain == act_domain
 ]
@@ -572,9 +816,9 @@ consent_ids := [c.id |
 ]
 
 consent_id := min(consent_ids) if {
+	count(consent_ids) > 0
 	act_consent_admissible == true
 	category_in_activity
-	count(consent_ids) > 0
 }
 
 consent_matches(c) if {
@@ -611,10 +855,10 @@ exception_ids := [e.id |
 ]
 
 exception_id := min(exception_ids) if {
+	count(exception_ids) > 0
 	action == "read"
 	act_consent_admissible == true
 	owner_domain
-	count(exception_ids) > 0
 }
 
 exception_matches(e) if {
@@ -624,206 +868,3 @@ exception_matches(e) if {
 	e.valid_from_ns <= input.context.now_ns
 	input.context.now_ns < e.valid_until_ns
 }
-
-# ---------------------------------------------------------------------------------------
-# Messages: English (`message`) and Dutch (`message_nl`, plain language for residents),
-# one constant per code and language. Not an object and not a function: rego-cpp builds a
-# whole object literal on every query (~170 µs for a table) and a function over many
-# clauses costs ~30 µs, so each branch of `decision` names its constants directly. The
-# default decision spells its texts out (a default may hold no reference);
-# tests/policy/test_policy_tables.py checks they match.
-# ---------------------------------------------------------------------------------------
-
-msg_team_member_support := "A member of the team that holds the record, acting under a support or signalling activity."
-
-msg_nl_team_member_support := "Een lid van het wijkteam dat het dossier heeft, voor ondersteuning of signalering."
-
-msg_activity_legal_basis := "The processing activity's own legal basis covers this category."
-
-msg_nl_activity_legal_basis := "De wettelijke grondslag van deze verwerking dekt deze gegevens."
-
-msg_legal_flow := "A legal basis in the register lets this category flow to this activity."
-
-msg_nl_legal_flow := "Een wettelijke grondslag in het register staat deze gegevensstroom toe."
-
-msg_consent_given := "The resident's valid consent covers this category, activity and recipient."
-
-msg_nl_consent_given := "De inwoner heeft toestemming gegeven voor deze gegevens, dit doel en deze ontvanger."
-
-msg_own_data := "Residents may read their own data."
-
-msg_nl_own_data := "Inwoners mogen hun eigen gegevens inzien."
-
-msg_privacy_officer_audit_metadata := "The privacy officer may read audit metadata to supervise processing."
-
-msg_nl_privacy_officer_audit_metadata := "De privacy officer mag de logboekgegevens inzien voor toezicht."
-
-msg_own_question := "Residents may ask about, or object to, entries of their own access log."
-
-msg_nl_own_question := "U mag een vraag stellen over uw eigen gegevens, of bezwaar maken."
-
-msg_privacy_officer_answers := "The privacy officer of the resident's municipality reads and answers residents' questions."
-
-msg_nl_privacy_officer_answers := "De privacy officer van uw gemeente leest en beantwoordt uw vraag."
-
-msg_questions_by_resident_and_privacy_officer := "Only the resident asks, and only the privacy officer of their municipality answers, under the own-access activity."
-
-msg_nl_questions_by_resident_and_privacy_officer := "Alleen de inwoner zelf stelt een vraag, en alleen de privacy officer van de gemeente beantwoordt die."
-
-msg_enforcement_investigation := "The enforcement unit of the resident's municipality opens, closes and lists its investigations into the resident."
-
-msg_nl_enforcement_investigation := "De handhavers van uw gemeente leggen vast wanneer een onderzoek naar u begint en eindigt."
-
-msg_investigations_by_enforcement := "Only an enforcement officer of the resident's municipality, under an enforcement activity, opens, closes or lists investigations."
-
-msg_nl_investigations_by_enforcement := "Alleen een handhaver van de gemeente begint of beëindigt een onderzoek."
-
-msg_case_handover := "The team that holds the case hands it over to another team."
-
-msg_nl_case_handover := "Het wijkteam dat de casus heeft, draagt die over aan een ander team."
-
-msg_justified_report := "A legal basis allows this report with a written justification; it will be reviewed."
-
-msg_nl_justified_report := "De wet staat deze melding toe met een schriftelijke reden; de melding wordt achteraf gecontroleerd."
-
-msg_emergency_access := "Emergency access with a written justification; it will be reviewed."
-
-msg_nl_emergency_access := "Toegang in een noodsituatie, met een schriftelijke reden; dit wordt achteraf gecontroleerd."
-
-msg_exception_approved := "An exception approved by a second person covers this access for a limited time; it will be reviewed."
-
-msg_nl_exception_approved := "Twee medewerkers hebben samen een uitzondering goedgekeurd, voor korte tijd; dit wordt achteraf gecontroleerd."
-
-msg_aggregate_statistics := "Statistics activities may read anonymous counts."
-
-msg_nl_aggregate_statistics := "Voor statistiek mogen tellingen zonder namen worden gebruikt."
-
-msg_unknown_role := "A role of the subject is not in the register."
-
-msg_nl_unknown_role := "Een rol van de gebruiker staat niet in het register."
-
-msg_unknown_action := "The action is not one the policy knows."
-
-msg_nl_unknown_action := "Deze handeling kent het beleid niet."
-
-msg_unknown_resource_type := "The resource type is not one the policy knows."
-
-msg_nl_unknown_resource_type := "Dit soort gegevens kent het beleid niet."
-
-msg_unknown_activity := "The processing activity is not in the register."
-
-msg_nl_unknown_activity := "Deze verwerkingsactiviteit staat niet in het register."
-
-msg_unknown_category := "The data category is not in the register."
-
-msg_nl_unknown_category := "Deze gegevenscategorie staat niet in het register."
-
-msg_unknown_team := "The team or unit holding the record is not in the register."
-
-msg_nl_unknown_team := "Het team of de afdeling van dit dossier staat niet in het register."
-
-msg_no_dossier := "This unit keeps no files: only anonymous counts."
-
-msg_nl_no_dossier := "Deze afdeling houdt geen dossiers bij, alleen tellingen zonder namen."
-
-msg_other_municipality := "The data belongs to another municipality."
-
-msg_nl_other_municipality := "Deze gegevens horen bij een andere gemeente."
-
-msg_privacy_officer_sees_no_content := "The privacy officer sees policies and audit metadata, never case content."
-
-msg_nl_privacy_officer_sees_no_content := "De privacy officer ziet het beleid en het logboek, nooit de inhoud van een dossier."
-
-msg_no_mandate := "None of the subject's roles may act under this processing activity."
-
-msg_nl_no_mandate := "Met deze rol mag u deze verwerking niet doen."
-
-msg_team_oversight := "The team lead sees her own team's caseload and who of the team worked on which record, never the content."
-
-msg_nl_team_oversight := "De teamleider ziet hoeveel dossiers het eigen team heeft en wie eraan werkte, nooit wat erin staat."
-
-msg_oversight_of_own_team_only := "A team lead oversees her own team only."
-
-msg_nl_oversight_of_own_team_only := "Een teamleider ziet alleen het werk van het eigen team."
-
-msg_oversight_by_team_lead_only := "Only the team's lead, under the team-oversight activity, sees its caseload and who worked on what."
-
-msg_nl_oversight_by_team_lead_only := "Alleen de teamleider van het team ziet hoeveel dossiers het team heeft en wie eraan werkte."
-
-msg_oversight_only := "Team oversight gets counts and audit metadata of the own team, never a record's content."
-
-msg_nl_oversight_only := "Voor toezicht op het team alleen tellingen en wie eraan werkte, nooit de inhoud van een dossier."
-
-msg_aggregates_only := "Statistics activities get aggregates only, never records."
-
-msg_nl_aggregates_only := "Voor statistiek alleen totalen, nooit een dossier."
-
-msg_not_own_data := "Residents may read only their own data."
-
-msg_nl_not_own_data := "Inwoners mogen alleen hun eigen gegevens inzien."
-
-msg_own_access_read_only := "Own access allows reading only."
-
-msg_nl_own_access_read_only := "Bij inzage kunt u alleen lezen."
-
-msg_handover_by_owning_team_only := "Only the team that holds the case can hand it over, under a team activity."
-
-msg_nl_handover_by_owning_team_only := "Alleen het wijkteam dat de casus heeft, kan die overdragen."
-
-msg_justification_required := "This activity needs a written justification."
-
-msg_nl_justification_required := "Hiervoor is een schriftelijke reden nodig."
-
-msg_other_team := "Support data stays in the team that holds it; another team needs consent or a handover."
-
-msg_nl_other_team := "Gegevens blijven in het wijkteam; een ander team heeft toestemming of een overdracht nodig."
-
-msg_consent_required := "This activity may use this category only with the resident's consent."
-
-msg_nl_consent_required := "Hiervoor is toestemming van de inwoner nodig."
-
-msg_support_data_stays_in_team := "Support data stays in the team; no legal basis lets it flow to this activity."
-
-msg_nl_support_data_stays_in_team := "Wat u het wijkteam vertelt, blijft in het wijkteam."
-
-msg_not_mandated_to_service := "The regional service is not mandated for this processing activity."
-
-msg_nl_not_mandated_to_service := "Deze regionale dienst heeft van de gemeente geen mandaat voor deze verwerking."
-
-msg_outside_regional_service := "A regional service acts only on data held in its own domains; other data only with a consent that the law admits."
-
-msg_nl_outside_regional_service := "Een regionale dienst gebruikt alleen gegevens van zijn eigen taken, andere alleen met toestemming."
-
-msg_report_from_own_team_only := "A report to Veilig Thuis passes on what the reporter's own team holds, never another team's file."
-
-msg_nl_report_from_own_team_only := "Een melding bij Veilig Thuis gaat over wat het eigen team weet, nooit over het dossier van een ander team."
-
-msg_no_legal_basis := "No legal basis in the register covers this category for this activity."
-
-msg_nl_no_legal_basis := "Er is geen wettelijke grondslag voor deze verwerking."
-
-# The perimeter (issue 12).
-
-msg_privacy_officer_policy := "The privacy officer reads and changes the policy of her own municipality."
-
-msg_nl_privacy_officer_policy := "De privacy officer beheert het beleid van de eigen gemeente."
-
-msg_supervision_only := "Policies and audit metadata are for the privacy officer, and for residents their own log."
-
-msg_nl_supervision_only := "Het beleid en het logboek zijn voor de privacy officer; inwoners zien alleen hun eigen logboek."
-
-msg_consent_recorded_by_own_team := "A professional records a consent for a client of her own team or unit."
-
-msg_nl_consent_recorded_by_own_team := "Een medewerker legt toestemming vast voor iemand die cliënt is van het eigen team."
-
-msg_consent_for_own_clients_only := "A consent is recorded only by the team or unit the resident is a client of."
-
-msg_nl_consent_for_own_clients_only := "Alleen het team waar de inwoner cliënt is, kan toestemming vastleggen."
-
-msg_decision_api_for_professionals := "Case systems and professionals ask the policy before they process data."
-
-msg_nl_decision_api_for_professionals := "Zaaksystemen en medewerkers vragen het beleid voordat zij gegevens gebruiken."
-
-msg_decision_api_not_for_residents := "The decision API is for case systems and professionals, not for residents."
-
-msg_nl_decision_api_not_for_residents := "Deze dienst is voor zaaksystemen en medewerkers, niet voor inwoners."

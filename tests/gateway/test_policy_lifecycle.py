@@ -21,12 +21,20 @@ PO_2 = ("u-po-2", "privacy_officer")
 #: The branch of authz.rego that keeps support data from enforcement; the leaky draft allows
 #: where it denied.
 STAYS = (
-    'else := deny("support_data_stays_in_team", msg_support_data_stays_in_team, '
-    "msg_nl_support_data_stays_in_team) if {"
+    "else := deny(\n"
+    '\t"support_data_stays_in_team",\n'
+    '\t"Support data stays in the team; no legal basis lets it flow to this activity.",\n'
+    '\t"Wat u het wijkteam vertelt, blijft in het wijkteam."\n'
+    ") if {"
 )
 LEAK = (
-    'else := allow("activity_legal_basis", msg_activity_legal_basis, '
-    'msg_nl_activity_legal_basis, "law", act_article) if {'
+    "else := allow(\n"
+    '\t"activity_legal_basis",\n'
+    '\t"The processing activity\'s own legal basis covers this category.",\n'
+    '\t"De wettelijke grondslag van deze verwerking dekt deze gegevens.",\n'
+    '\t"law",\n'
+    "\tact_article\n"
+    ") if {"
 )
 
 
@@ -311,10 +319,16 @@ def test_a_swap_is_followed_at_once_and_every_memoised_decision_is_audited(clien
     assert memo.stats()["hits"] >= 2
     assert len(_audit(client)) == before + 3
     modules = load_modules()
+    support = (
+        'allow(\n\t"team_member_support",\n'
+        '\t"A member of the team that holds the record, acting under a support or signalling'
+        ' activity.",\n'
+        '\t"Een lid van het wijkteam dat het dossier heeft, voor ondersteuning of signalering.",\n'
+        '\t"role",\n\tact_article\n)'
+    )
+    assert support in modules["authz.rego"]
     modules["authz.rego"] = modules["authz.rego"].replace(
-        'allow("team_member_support", msg_team_member_support, msg_nl_team_member_support,'
-        ' "role", act_article)',
-        'deny("other_team", msg_other_team, msg_nl_other_team)',
+        support, 'deny("other_team", "Another team.", "Een ander team.")'
     )
     register = services.engines.active.register
     engine = build_for(services.settings, modules, register)

@@ -33,10 +33,10 @@ UNSAFE = "package doelbinding.extra\n\nimport rego.v1\n\nlarge if {\n\ty > 10\n}
 #: regopy walks a set in insertion order, OPA sorted (rego-conformance README: `concat` gives
 #: "c,a,b"): the same decision with a different message.
 MESSAGE = (
-    'msg_support_data_stays_in_team := "Support data stays in the team; no legal basis lets '
-    'it flow to this activity."'
+    '"support_data_stays_in_team",\n'
+    '\t"Support data stays in the team; no legal basis lets it flow to this activity.",'
 )
-SET_MESSAGE = 'msg_support_data_stays_in_team := concat(", ", {"team", "support", "stays"})'
+SET_MESSAGE = '"support_data_stays_in_team",\n\tconcat(", ", {"team", "support", "stays"}),'
 
 
 def _draft(client, token, modules, message):

@@ -349,9 +349,16 @@ def test_a_new_version_decides_with_a_new_memo() -> None:
     assert old.decide(inp).allow
     assert old.decide(inp).allow
     modules = load_modules()
+    given = (
+        'allow(\n\t"consent_given",\n'
+        '\t"The resident\'s valid consent covers this category, activity and recipient.",\n'
+        '\t"De inwoner heeft toestemming gegeven voor deze gegevens, dit doel en deze'
+        ' ontvanger.",\n'
+        '\t"consent",\n\tconsent_id\n)'
+    )
+    assert given in modules["authz.rego"]
     modules["authz.rego"] = modules["authz.rego"].replace(
-        'allow("consent_given", msg_consent_given, msg_nl_consent_given, "consent", consent_id)',
-        'deny("consent_required", msg_consent_required, msg_nl_consent_required)',
+        given, 'deny("consent_required", "Consent required.", "Toestemming nodig.")'
     )
     new = EmbeddedEngine(modules, register("zaanstad"))
     assert new.revision != old.revision

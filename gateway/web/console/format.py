@@ -1,6 +1,6 @@
 """How the console words what it shows: times in Dutch time (Europe/Amsterdam, as on the
 resident pages), and the policy's reason codes in the officer's language (the policy's own
-`msg_<code>` / `msg_nl_<code>` texts). No logic about what may be shown."""
+English and Dutch texts, `policy.reason_catalogue`). No logic about what may be shown."""
 
 from __future__ import annotations
 
