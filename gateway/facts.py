@@ -121,12 +121,17 @@ def resident_facts(
     consents: list[ConsentFact] = []
     exceptions: list[ExceptionFact] = []
     query = _compiled(session.get_bind().dialect)
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    params = query.params({"resident": resident, "subject": subject, "now": now_ns})
+    conn = session.connection()
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(
-            query.sql, query.params({"resident": resident, "subject": subject, "now": now_ns})
-        )
+        cursor.execute(query.sql, params)
         rows = cursor.fetchall()
+    except conn.dialect.loaded_dbapi.Error:
+        # Once more through SQLAlchemy, as `records.fetch_record` does: it raises its own
+        # error (the gateway's 503, fail closed) and, for a connection the server dropped,
+        # invalidates the pool, so the next request connects anew.
+        rows = conn.exec_driver_sql(query.sql, params).fetchall()
     finally:
         cursor.close()
     for kind, _ord, id_, cats, acts, since, until, recipients, named, who in rows:

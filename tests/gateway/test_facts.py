@@ -14,9 +14,11 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 from consent import (
@@ -40,10 +42,11 @@ from exceptions import (
     revoke_exception,
 )
 from exceptions.service import DAY_NS
-from gateway.db import session_scope
+from gateway.db import make_engine, read_scope, session_scope
 from gateway.facts import NO_FACTS, ResidentFacts, resident_facts
 from policy.contract import ConsentFact, ExceptionFact
 from registry import Register
+from tests.conftest import terminate_backends
 from tests.factories import make_consent_request
 
 T0 = 1_764_400_000_000_000_000
@@ -564,3 +567,30 @@ def test_random_histories_agree(
                 event(f"{kind} compared: {compared}")
         finally:
             s.rollback()
+
+
+def test_a_failing_facts_query_is_a_database_error(engine: Engine) -> None:
+    """The facts query runs on the driver's cursor; its failure is SQLAlchemy's error (the
+    gateway's 503, fail closed), not the driver's own exception (a 500)."""
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE consents RENAME TO consents_gone"))
+    with read_scope(engine) as s, pytest.raises(SQLAlchemyError):
+        resident_facts(s, "p-1", "u-1", "gemeente-zaanstad", 0)
+
+
+@pytest.mark.postgres
+def test_the_facts_query_on_a_dropped_connection_invalidates_it(pg_database_url: str) -> None:
+    """The driver's error on a connection the server dropped goes through SQLAlchemy, which
+    invalidates the pool: the request fails closed, the next one connects anew."""
+    engine = make_engine(pg_database_url)
+    try:
+        with read_scope(engine) as s:
+            s.connection()  # checked out and alive
+            assert terminate_backends(pg_database_url) >= 1
+            with pytest.raises(DBAPIError) as caught:
+                resident_facts(s, "p-1", "u-1", "gemeente-zaanstad", 0)
+        assert caught.value.connection_invalidated
+        with read_scope(engine) as s:
+            assert resident_facts(s, "p-1", "u-1", "gemeente-zaanstad", 0) == NO_FACTS
+    finally:
+        engine.dispose()
