@@ -191,6 +191,7 @@ def _reports(engine: Engine, signer: NoteSigner, since: int | None = None) -> li
 @pytest.fixture
 def small_spans(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scan, "SPAN", 4)
+    monkeypatch.setattr(scan, "SPAWN_FROM_SPANS", 2)  # the workers check even this small log
 
 
 @pytest.mark.usefixtures("small_spans")
@@ -224,3 +225,30 @@ def test_workers_report_what_one_process_reports(engine: Engine, signer: NoteSig
     one, two = _reports(engine, signer)
     assert one == two
     assert (one.ok, one.first_bad_seq, one.problem) == (False, 5, "prev_hash does not match")
+
+
+def test_a_small_log_is_not_handed_to_started_processes(
+    engine: Engine, signer: NoteSigner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a process with several threads (a server), workers would be started afresh, which
+    costs more than a log of fewer than SPAWN_FROM_SPANS spans takes to check here; forked
+    (a single-threaded CLI), they are used from two spans on."""
+    monkeypatch.setattr(scan, "SPAN", 4)
+    _append(engine, 9)  # three spans
+    started: list[str] = []
+
+    class Refused:
+        def __init__(self, *_args: Any, mp_context: Any, **_kw: Any) -> None:
+            started.append(mp_context.get_start_method())
+            raise RuntimeError("no pool expected")
+
+    monkeypatch.setattr(scan, "ProcessPoolExecutor", Refused)
+    monkeypatch.setattr(scan.threading, "active_count", lambda: 3)
+    with session_scope(engine) as s:
+        report = verify_log(s, ORIGIN, signer.public_key, ORIGIN, workers=2)
+    assert (report.ok, report.checked, started) == (True, 9, [])
+
+    monkeypatch.setattr(scan, "SPAWN_FROM_SPANS", 3)  # now the log is large enough
+    with session_scope(engine) as s, pytest.raises(RuntimeError, match="no pool expected"):
+        verify_log(s, ORIGIN, signer.public_key, ORIGIN, workers=2)
+    assert started == ["spawn"]
