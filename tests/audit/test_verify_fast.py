@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -243,7 +244,7 @@ def test_a_small_log_is_not_handed_to_started_processes(
             raise RuntimeError("no pool expected")
 
     monkeypatch.setattr(scan, "ProcessPoolExecutor", Refused)
-    monkeypatch.setattr(scan.threading, "active_count", lambda: 3)
+    monkeypatch.setattr(threading, "active_count", lambda: 3)  # as in a server process
     with session_scope(engine) as s:
         report = verify_log(s, ORIGIN, signer.public_key, ORIGIN, workers=2)
     assert (report.ok, report.checked, started) == (True, 9, [])
