@@ -12,16 +12,15 @@ appear, and the log says until when they were held back.
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from gateway import cursors
 from gateway.clock import rfc3339
 from gateway.db import read_scope, session_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
-from gateway.errors import InvalidField
 from gateway.pep import ResourceFacts
 from gateway.schemas import InvestigationCreate, InvestigationList, InvestigationPublic
 from investigations import (
@@ -121,20 +120,13 @@ _CURSOR = re.compile(r"^(\d{1,20}):(inv-[0-9a-f]{1,36})$")
 
 
 def _cursor(inv: Investigation) -> str:
-    raw = f"{inv.opened_at_ns}:{inv.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(f"{inv.opened_at_ns}:{inv.id}")
 
 
 def _after(cursor: str | None) -> tuple[int, str] | None:
     if cursor is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (ValueError, UnicodeDecodeError):
-        raw = ""
-    match = _CURSOR.fullmatch(raw)
-    if match is None:
-        raise InvalidField("cursor", "not a cursor this listing gave out")
+    match = cursors.decode(cursor, _CURSOR)
     return int(match.group(1)), match.group(2)
 
 

@@ -10,12 +10,12 @@ domain logic is `oversight/`.
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from gateway import cursors
 from gateway.clock import rfc3339
 from gateway.db import read_scope
 from gateway.deps import ContextDep, PrincipalDep, ServicesDep
@@ -135,20 +135,13 @@ _CURSOR = re.compile(r"^s:(\d{1,19})$")
 
 
 def _cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"s:{seq}".encode()).decode().rstrip("=")
+    return cursors.encode(f"s:{seq}")
 
 
 def _before(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (ValueError, UnicodeDecodeError):
-        raw = ""
-    match = _CURSOR.fullmatch(raw)
-    if match is None:
-        raise InvalidField("cursor", "not a cursor this listing gave out")
-    return int(match.group(1))
+    return int(cursors.decode(cursor, _CURSOR).group(1))
 
 
 @router.get("/team/accesses", response_model=TeamAccessList, responses=_DENIED)

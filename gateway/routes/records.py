@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
+from gateway import cursors
 from gateway.auth import Principal
 from gateway.clock import rfc3339
 from gateway.db import read_scope, session_scope
@@ -258,20 +258,13 @@ _CURSOR = re.compile(r"^(\d{1,20}):(r-[0-9a-z-]{1,76})$")
 
 
 def _cursor(record: CaseRecord) -> str:
-    raw = f"{record.created_at_ns}:{record.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(f"{record.created_at_ns}:{record.id}")
 
 
 def _after(cursor: str | None) -> tuple[int, str] | None:
     if cursor is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (ValueError, UnicodeDecodeError):
-        raw = ""
-    match = _CURSOR.fullmatch(raw)
-    if match is None:
-        raise InvalidField("cursor", "not a cursor this listing gave out")
+    match = cursors.decode(cursor, _CURSOR)
     return int(match.group(1)), match.group(2)
 
 
